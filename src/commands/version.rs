@@ -1,0 +1,84 @@
+//! `kubectl kmcp version`: the plugin's version and, when a cluster is reachable, the server's.
+use clap::Args;
+use serde::Serialize;
+
+use crate::client::{Action, KubeFlags};
+use crate::error::{Outcome, Result};
+use crate::output::{self, Format};
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  kubectl kmcp version\n  kubectl kmcp version -o json")]
+pub struct VersionArgs {
+    /// Output format: table (plain text), json or yaml
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+    /// Print only the plugin's version; do not contact the cluster
+    #[arg(long)]
+    pub client: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VersionInfo {
+    pub client: ClientVersion,
+    pub server: Option<ServerVersion>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientVersion {
+    pub version: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerVersion {
+    pub git_version: String,
+    pub platform: String,
+}
+
+pub async fn run(global: &KubeFlags, args: VersionArgs) -> Result<Outcome> {
+    let format = args
+        .output
+        .require(&[Format::Table, Format::Json, Format::Yaml], "version")?;
+    let client = ClientVersion {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let mut server = None;
+    let mut outcome = Outcome::Success;
+    if !args.client {
+        // As kubectl: the client version is always printed; a server that cannot be asked is
+        // reported on stderr and makes the exit code 1 (`--client` does not ask).
+        let asked = match global.connect().await {
+            Ok(conn) => {
+                conn.call(
+                    Action::new("get", "/version", None),
+                    conn.client.apiserver_version(),
+                )
+                .await
+            }
+            Err(err) => Err(err),
+        };
+        match asked {
+            Ok(info) => {
+                server = Some(ServerVersion {
+                    git_version: info.git_version,
+                    platform: info.platform,
+                })
+            }
+            Err(err) => {
+                crate::error::report(&err);
+                outcome = Outcome::Findings;
+            }
+        }
+    }
+    let info = VersionInfo { client, server };
+    match format {
+        Format::Table => {
+            println!("Client Version: v{}", info.client.version);
+            if let Some(s) = &info.server {
+                println!("Server Version: {}", s.git_version);
+            }
+        }
+        other => output::print_data(other, &info)?,
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,742 @@
+//! The project file, `kmcp.yaml`: the same file the Go `kmcp` CLI reads and writes.
+//!
+//! ```yaml
+//! name: weather-server
+//! framework: fastmcp-python
+//! version: 0.1.0
+//! secrets:
+//!   local:      {enabled: true, provider: env, file: .env.local}
+//!   staging:    {enabled: true, provider: kubernetes, secretName: weather-server-secrets-staging, namespace: staging}
+//! ```
+//!
+//! Pure: reading the file is the only I/O. Errors carry the file and line; unknown keys inside a
+//! `secrets` entry are warnings with a did-you-mean, since upstream silently ignores them.
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::client::Source;
+
+pub const FILE_NAME: &str = "kmcp.yaml";
+
+/// `-d/--project-dir` and `-f/--file`, for commands that read kmcp.yaml.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProjectArgs {
+    /// The project directory, which holds kmcp.yaml and the .env files
+    #[arg(short = 'd', long = "project-dir", value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
+    /// The path of kmcp.yaml itself (its directory is then the project directory)
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "KMCP_YAML",
+        conflicts_with = "project_dir"
+    )]
+    pub file: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// The kmcp.yaml path these flags point at.
+    pub fn manifest_path(&self) -> PathBuf {
+        match (&self.file, &self.project_dir) {
+            (Some(file), _) => file.clone(),
+            (None, Some(dir)) => dir.join(FILE_NAME),
+            (None, None) => PathBuf::from(FILE_NAME),
+        }
+    }
+
+    /// Whether the user pointed at a project explicitly (then a missing kmcp.yaml is an error;
+    /// otherwise commands that can work without one may go on).
+    pub fn is_explicit(&self) -> bool {
+        self.file.is_some() || self.project_dir.is_some()
+    }
+
+    /// Loads kmcp.yaml; a missing file is an error that says where it was looked for.
+    pub fn load(&self) -> Result<Project, ProjectError> {
+        Project::load(&self.manifest_path())
+    }
+
+    /// Loads kmcp.yaml if it exists; a missing file is an error only when `-d`/`-f` was given.
+    pub fn load_optional(&self) -> Result<Option<Project>, ProjectError> {
+        let path = self.manifest_path();
+        if !path.exists() && !self.is_explicit() {
+            return Ok(None);
+        }
+        Project::load(&path).map(Some)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error(
+        "{path}: not found; run the command in the project directory, or point at it with -d DIR or -f path/to/kmcp.yaml"
+    )]
+    NotFound { path: PathBuf },
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: u32,
+        column: u32,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{path}: environment {name:?} is not defined under `secrets`; defined: {}", list_or_none(.known))]
+    UnknownEnvironment {
+        path: PathBuf,
+        name: String,
+        known: Vec<String>,
+    },
+    #[error(
+        "{path}:{line}: environment {env:?} has provider {provider:?}; valid providers: env, kubernetes"
+    )]
+    UnknownProvider {
+        path: PathBuf,
+        line: u32,
+        env: String,
+        provider: String,
+    },
+    #[error(
+        "{path}:{line}: environment {env:?} is disabled; set `enabled: true` under secrets.{env} to use it"
+    )]
+    Disabled {
+        path: PathBuf,
+        line: u32,
+        env: String,
+    },
+    #[error(
+        "{path}:{line}: environment {env:?} uses provider `env`: its secrets stay in a local file and nothing is synced to Kubernetes; use an environment with `provider: kubernetes`"
+    )]
+    LocalProvider {
+        path: PathBuf,
+        line: u32,
+        env: String,
+    },
+    #[error(
+        "{path}:{line}: environment {env:?} has no `secretName`; add `secretName: <name>` under secrets.{env}"
+    )]
+    MissingSecretName {
+        path: PathBuf,
+        line: u32,
+        env: String,
+    },
+    #[error(
+        "namespace mismatch: {path} puts environment {env:?} in namespace {project:?}, but -n says {flag:?}; a Secret and the server that reads it must share a namespace: drop -n, or change `namespace` under secrets.{env}"
+    )]
+    NamespaceMismatch {
+        path: PathBuf,
+        env: String,
+        project: String,
+        flag: String,
+    },
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Where a secrets environment keeps its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// A local file only (upstream's default for `local`).
+    Env,
+    /// A Kubernetes Secret, synced from the env file.
+    Kubernetes,
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Provider::Env => "env",
+            Provider::Kubernetes => "kubernetes",
+        })
+    }
+}
+
+/// One entry of `secrets:`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Environment {
+    pub name: String,
+    pub enabled: bool,
+    pub provider: Provider,
+    pub file: Option<String>,
+    pub secret_name: Option<String>,
+    pub namespace: Option<String>,
+    /// The line of the entry in kmcp.yaml, for messages.
+    #[serde(skip)]
+    pub line: u32,
+}
+
+/// A warning found while loading (the file is still usable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub line: u32,
+    pub message: String,
+}
+
+/// kmcp.yaml, loaded.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The kmcp.yaml path.
+    pub path: PathBuf,
+    /// The directory that holds kmcp.yaml: `.env` files are resolved against it.
+    pub dir: PathBuf,
+    pub name: String,
+    pub framework: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub tools: serde_json::Value,
+    /// In file order.
+    pub environments: Vec<Environment>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Deserialize)]
+struct RawProject {
+    name: Option<String>,
+    framework: Option<String>,
+    version: Option<String>,
+    description: Option<String>,
+    author: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    tools: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "in_file_order")]
+    secrets: Option<Vec<(Spanned<String>, RawEnvironment)>>,
+    created_at: Option<serde_json::Value>,
+    updated_at: Option<serde_json::Value>,
+    // Unknown top-level keys are tolerated (upstream adds some over time).
+}
+
+#[derive(Deserialize)]
+struct RawEnvironment {
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default, rename = "secretName")]
+    secret_name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// A YAML mapping as a list of entries, in file order, keys with their location.
+fn in_file_order<'de, D>(de: D) -> Result<Option<Vec<(Spanned<String>, RawEnvironment)>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Option<Vec<(Spanned<String>, RawEnvironment)>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a mapping of environment names to settings")
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+            de.deserialize_map(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                out.push(entry);
+            }
+            Ok(Some(out))
+        }
+    }
+    de.deserialize_option(Entries)
+}
+
+const ENV_KEYS: [&str; 5] = ["enabled", "provider", "file", "secretName", "namespace"];
+
+impl Project {
+    pub fn load(path: &Path) -> Result<Project, ProjectError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ProjectError::NotFound {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(ProjectError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Project::parse(path, &text)
+    }
+
+    /// Parses kmcp.yaml text; `path` is only used in messages and to find the project directory.
+    pub fn parse(path: &Path, text: &str) -> Result<Project, ProjectError> {
+        let raw: RawProject = serde_saphyr::from_str(text).map_err(|e| syntax_error(path, &e))?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name =
+            raw.name
+                .filter(|n| !n.trim().is_empty())
+                .ok_or_else(|| ProjectError::Invalid {
+                    path: path.to_path_buf(),
+                    message:
+                        "`name` is missing; kmcp.yaml needs the project's name (`name: my-server`)"
+                            .into(),
+                })?;
+        let mut warnings = Vec::new();
+        let mut environments = Vec::new();
+        for (key, env) in raw.secrets.unwrap_or_default() {
+            let env_line = key.referenced.line() as u32;
+            let provider = match env.provider.as_deref().map(str::trim) {
+                None | Some("") => Provider::Env,
+                Some("env") => Provider::Env,
+                Some("kubernetes") => Provider::Kubernetes,
+                Some(other) => {
+                    return Err(ProjectError::UnknownProvider {
+                        path: path.to_path_buf(),
+                        line: key_line(text, env_line, "provider").unwrap_or(env_line),
+                        env: key.value.clone(),
+                        provider: other.to_string(),
+                    });
+                }
+            };
+            for unknown in env.unknown.keys() {
+                let line = key_line(text, env_line, unknown).unwrap_or(env_line);
+                let hint = did_you_mean(unknown, &ENV_KEYS)
+                    .map(|k| format!("; did you mean {k:?}?"))
+                    .unwrap_or_else(|| format!("; known keys: {}", ENV_KEYS.join(", ")));
+                warnings.push(Warning {
+                    line,
+                    message: format!(
+                        "unknown key {unknown:?} in secrets.{} is ignored (upstream kmcp ignores it too){hint}",
+                        key.value
+                    ),
+                });
+            }
+            environments.push(Environment {
+                name: key.value,
+                enabled: env.enabled.unwrap_or(false),
+                provider,
+                file: env.file.filter(|f| !f.is_empty()),
+                secret_name: env.secret_name.filter(|s| !s.is_empty()),
+                namespace: env.namespace.filter(|s| !s.is_empty()),
+                line: env_line,
+            });
+        }
+        Ok(Project {
+            path: path.to_path_buf(),
+            dir,
+            name,
+            framework: raw.framework,
+            version: raw.version,
+            description: raw.description,
+            author: raw.author,
+            email: raw.email,
+            tools: raw.tools.unwrap_or(serde_json::Value::Null),
+            environments,
+            created_at: raw.created_at.map(scalar_text),
+            updated_at: raw.updated_at.map(scalar_text),
+            warnings,
+        })
+    }
+
+    /// Prints the load warnings on stderr as `kmcp.yaml:LINE: warning: ...`.
+    pub fn print_warnings(&self) {
+        for w in &self.warnings {
+            eprintln!("warning: {}:{}: {}", self.path.display(), w.line, w.message);
+        }
+    }
+
+    pub fn environment_names(&self) -> Vec<String> {
+        self.environments.iter().map(|e| e.name.clone()).collect()
+    }
+
+    /// The environment of that name, or an error that lists the defined ones.
+    pub fn environment(&self, name: &str) -> Result<&Environment, ProjectError> {
+        self.environments
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| ProjectError::UnknownEnvironment {
+                path: self.path.clone(),
+                name: name.to_string(),
+                known: self.environment_names(),
+            })
+    }
+
+    /// The environment, checked to be one that lives in Kubernetes: enabled, provider
+    /// `kubernetes`, with a `secretName`.
+    pub fn kubernetes_environment(&self, name: &str) -> Result<&Environment, ProjectError> {
+        let env = self.environment(name)?;
+        let path = self.path.clone();
+        if env.provider != Provider::Kubernetes {
+            return Err(ProjectError::LocalProvider {
+                path,
+                line: env.line,
+                env: env.name.clone(),
+            });
+        }
+        if !env.enabled {
+            return Err(ProjectError::Disabled {
+                path,
+                line: env.line,
+                env: env.name.clone(),
+            });
+        }
+        if env.secret_name.is_none() {
+            return Err(ProjectError::MissingSecretName {
+                path,
+                line: env.line,
+                env: env.name.clone(),
+            });
+        }
+        Ok(env)
+    }
+
+    /// A path from kmcp.yaml (an env `file`), resolved against the project directory.
+    pub fn resolve(&self, relative: &str) -> PathBuf {
+        let p = Path::new(relative);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.dir.join(p)
+        }
+    }
+
+    /// The namespace a command acting on `env` uses: the environment's `namespace`; an explicit
+    /// `-n` that disagrees is an error naming both; without one in kmcp.yaml: `-n`, then the
+    /// context's namespace, then `default`.
+    pub fn namespace_for(
+        &self,
+        env: &Environment,
+        flag: Option<&str>,
+        context_namespace: Option<&str>,
+    ) -> Result<(String, Source), ProjectError> {
+        match (&env.namespace, flag) {
+            (Some(project), Some(flag)) if project != flag => {
+                Err(ProjectError::NamespaceMismatch {
+                    path: self.path.clone(),
+                    env: env.name.clone(),
+                    project: project.clone(),
+                    flag: flag.to_string(),
+                })
+            }
+            (Some(project), _) => Ok((project.clone(), Source::Project)),
+            (None, Some(flag)) => Ok((flag.to_string(), Source::Flag)),
+            (None, None) => match context_namespace {
+                Some(ns) => Ok((ns.to_string(), Source::Kubeconfig)),
+                None => Ok(("default".to_string(), Source::Default)),
+            },
+        }
+    }
+}
+
+fn scalar_text(v: serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+fn syntax_error(path: &Path, err: &serde_saphyr::Error) -> ProjectError {
+    let message = first_line(&err.to_string());
+    match err.location() {
+        Some(loc) => ProjectError::Syntax {
+            path: path.to_path_buf(),
+            line: loc.line() as u32,
+            column: loc.column() as u32,
+            message,
+        },
+        None => ProjectError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        },
+    }
+}
+
+/// serde-saphyr's messages may carry a rendered snippet on the following lines; one line is
+/// enough here, since the location is given separately.
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or(text).trim().to_string()
+}
+
+/// The line of `key:` inside the mapping that starts at `from_line` (1-based), found by text:
+/// the first later line, more indented than the entry, that starts with the key.
+fn key_line(text: &str, from_line: u32, key: &str) -> Option<u32> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = from_line.checked_sub(1)? as usize;
+    let entry_indent = lines.get(start).map(|l| indent(l))?;
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if indent(line) <= entry_indent {
+            break;
+        }
+        let t = trimmed.trim_start_matches("- ");
+        if t.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            || t.strip_prefix(&format!("\"{key}\""))
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        {
+            return Some(i as u32 + 1);
+        }
+    }
+    // A flow mapping on the entry's own line: `staging: {secretname: x}`.
+    lines
+        .get(start)
+        .filter(|l| l.contains(key))
+        .map(|_| from_line)
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// The known key closest to `word`: same letters ignoring case, `-`/`_`, or within edit
+/// distance 2.
+pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| s.to_lowercase().replace(['-', '_'], "");
+    if let Some(k) = known.iter().find(|k| norm(k) == norm(word)) {
+        return Some(k);
+    }
+    known
+        .iter()
+        .map(|k| (edit_distance(&k.to_lowercase(), &word.to_lowercase()), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\
+name: weather-server
+framework: fastmcp-python
+version: 0.1.0
+description: A weather MCP server
+author: Jane
+email: jane@example.com
+tools:
+  forecast: {}
+secrets:
+  local:
+    enabled: true
+    provider: env
+    file: .env.local
+  staging:
+    enabled: true
+    provider: kubernetes
+    secretName: weather-server-secrets-staging
+    namespace: staging
+  production:
+    enabled: false
+    provider: kubernetes
+    secretName: weather-server-secrets-production
+    namespace: production
+created_at: 2025-07-01T10:00:00Z
+updated_at: 2025-07-02T10:00:00Z
+future_key: tolerated
+";
+
+    fn parse(text: &str) -> Result<Project, ProjectError> {
+        Project::parse(Path::new("proj/kmcp.yaml"), text)
+    }
+
+    #[test]
+    fn loads_the_upstream_layout() {
+        let p = parse(SAMPLE).unwrap();
+        assert_eq!(p.name, "weather-server");
+        assert_eq!(p.framework.as_deref(), Some("fastmcp-python"));
+        assert_eq!(p.version.as_deref(), Some("0.1.0"));
+        assert_eq!(p.dir, PathBuf::from("proj"));
+        assert_eq!(p.environment_names(), ["local", "staging", "production"]);
+        let staging = p.environment("staging").unwrap();
+        assert_eq!(staging.provider, Provider::Kubernetes);
+        assert_eq!(
+            staging.secret_name.as_deref(),
+            Some("weather-server-secrets-staging")
+        );
+        assert_eq!(staging.namespace.as_deref(), Some("staging"));
+        assert_eq!(staging.line, 14);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(
+            p.resolve(".env.staging"),
+            PathBuf::from("proj/.env.staging")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = parse("name: x\nsecrets:\n  staging:\n    enabled: [true\n").unwrap_err();
+        match &err {
+            ProjectError::Syntax { line, .. } => assert!(*line >= 4, "{err}"),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+        assert!(err.to_string().starts_with("proj/kmcp.yaml:"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_carry_a_line() {
+        let err = parse("name: x\nsecrets:\n  staging:\n    enabled: maybe\n").unwrap_err();
+        assert!(
+            matches!(err, ProjectError::Syntax { line: 4, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_environment_lists_the_defined_ones() {
+        let p = parse(SAMPLE).unwrap();
+        let err = p.environment("prod").unwrap_err().to_string();
+        assert!(err.contains("\"prod\" is not defined"), "{err}");
+        assert!(err.contains("local, staging, production"), "{err}");
+    }
+
+    #[test]
+    fn unknown_provider_lists_the_valid_ones_with_its_line() {
+        let err = parse("name: x\nsecrets:\n  staging:\n    enabled: true\n    provider: vault\n")
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("proj/kmcp.yaml:5:"), "{text}");
+        assert!(
+            text.contains("\"vault\"") && text.contains("env, kubernetes"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn misspelt_keys_warn_with_did_you_mean() {
+        let p = parse("name: x\nsecrets:\n  staging:\n    enabled: true\n    provider: kubernetes\n    secretname: s\n    namespce: ns\n").unwrap();
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+        let by_line: BTreeMap<u32, &str> = p
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert!(
+            by_line[&6].contains("\"secretname\"")
+                && by_line[&6].contains("did you mean \"secretName\"")
+        );
+        assert!(by_line[&7].contains("did you mean \"namespace\""));
+        // The misspelt setting is lost, as upstream: the warning is what saves the user.
+        assert_eq!(p.environment("staging").unwrap().secret_name, None);
+    }
+
+    #[test]
+    fn kubernetes_environment_checks_provider_enabled_and_secret_name() {
+        let p = parse(SAMPLE).unwrap();
+        assert!(matches!(
+            p.kubernetes_environment("local"),
+            Err(ProjectError::LocalProvider { .. })
+        ));
+        let err = p.kubernetes_environment("production").unwrap_err();
+        assert!(matches!(err, ProjectError::Disabled { line: 19, .. }));
+        assert!(err.to_string().contains("enabled: true"), "{err}");
+        assert!(p.kubernetes_environment("staging").is_ok());
+        let p = parse("name: x\nsecrets:\n  dev:\n    enabled: true\n    provider: kubernetes\n")
+            .unwrap();
+        assert!(matches!(
+            p.kubernetes_environment("dev"),
+            Err(ProjectError::MissingSecretName { .. })
+        ));
+    }
+
+    #[test]
+    fn namespace_resolution_follows_the_rules() {
+        let p = parse(SAMPLE).unwrap();
+        let staging = p.environment("staging").unwrap();
+        assert_eq!(
+            p.namespace_for(staging, None, Some("ctx")).unwrap(),
+            ("staging".into(), Source::Project)
+        );
+        assert_eq!(
+            p.namespace_for(staging, Some("staging"), None).unwrap(),
+            ("staging".into(), Source::Project)
+        );
+        let err = p
+            .namespace_for(staging, Some("other"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"staging\"") && err.contains("\"other\""),
+            "{err}"
+        );
+        let local = p.environment("local").unwrap();
+        assert_eq!(
+            p.namespace_for(local, Some("x"), Some("ctx")).unwrap(),
+            ("x".into(), Source::Flag)
+        );
+        assert_eq!(
+            p.namespace_for(local, None, Some("ctx")).unwrap(),
+            ("ctx".into(), Source::Kubeconfig)
+        );
+        assert_eq!(
+            p.namespace_for(local, None, None).unwrap(),
+            ("default".into(), Source::Default)
+        );
+    }
+
+    #[test]
+    fn missing_name_is_an_error() {
+        assert!(matches!(
+            parse("framework: mcp-go\n"),
+            Err(ProjectError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn did_you_mean_handles_case_and_typos() {
+        assert_eq!(did_you_mean("secretname", &ENV_KEYS), Some("secretName"));
+        assert_eq!(did_you_mean("secret_name", &ENV_KEYS), Some("secretName"));
+        assert_eq!(did_you_mean("enabeld", &ENV_KEYS), Some("enabled"));
+        assert_eq!(did_you_mean("colour", &ENV_KEYS), None);
+    }
+}

@@ -1,0 +1,324 @@
+//! The test harness: one real kube-apiserver + etcd per test run (started by `tests/cluster.sh`,
+//! stopped when this process exits, even on a panic or a kill), a namespace per test, the
+//! plugin binary run as a user would run it, and helpers to assert that no secret value leaks.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub kubeconfig: PathBuf,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static NAMESPACES: AtomicUsize = AtomicUsize::new(0);
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The cluster of this test run. `KMCP_TEST_KUBECONFIG` reuses a cluster started by hand with
+/// `tests/cluster.sh start` (for quick iterations); otherwise one is started on first use.
+pub fn cluster() -> &'static Cluster {
+    CLUSTER.get_or_init(|| {
+        if let Some(kc) = std::env::var_os("KMCP_TEST_KUBECONFIG") {
+            let kubeconfig = PathBuf::from(kc);
+            return Cluster {
+                dir: kubeconfig.parent().unwrap().to_path_buf(),
+                kubeconfig,
+            };
+        }
+        let dir = std::env::temp_dir().join(format!("kubectl-kmcp-test-{}", std::process::id()));
+        let out = Command::new("bash")
+            .arg(root().join("tests/cluster.sh"))
+            .arg("start")
+            .arg(&dir)
+            .env("KMCP_CLUSTER_WATCH_PID", std::process::id().to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("cannot run bash tests/cluster.sh");
+        assert!(
+            out.status.success(),
+            "could not start the test cluster (tests/cluster.sh start):\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Cluster {
+            kubeconfig: dir.join("kubeconfig"),
+            dir,
+        }
+    })
+}
+
+impl Cluster {
+    /// `kubectl` as the admin, with `stdin` fed if given.
+    pub fn kubectl_with(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("kubectl is not on PATH");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// `kubectl` as the admin; panics with kubectl's stderr on failure; returns stdout.
+    pub fn kubectl(&self, args: &[&str]) -> String {
+        let out = self.kubectl_with(args, None);
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// `kubectl apply` of a YAML/JSON manifest as the admin. Client-side validation is off, so
+    /// that tests can store fields the CRD prunes.
+    pub fn apply(&self, manifest: &str) {
+        let out = self.kubectl_with(&["apply", "--validate=false", "-f", "-"], Some(manifest));
+        assert!(
+            out.status.success(),
+            "kubectl apply failed: {}\n{manifest}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A JSON object from the cluster, or None when it does not exist.
+    pub fn get_json(&self, kind: &str, name: &str, namespace: &str) -> Option<serde_json::Value> {
+        let out = self.kubectl_with(&["get", kind, name, "-n", namespace, "-o", "json"], None);
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains("NotFound"),
+                "kubectl get {kind} {name} -n {namespace}: {err}"
+            );
+            return None;
+        }
+        Some(serde_json::from_slice(&out.stdout).unwrap())
+    }
+
+    /// A fresh namespace for one test: `kmcp-<prefix>-<n>`.
+    pub fn namespace(&self, prefix: &str) -> String {
+        let n = NAMESPACES.fetch_add(1, Ordering::SeqCst);
+        let name = format!("kmcp-{prefix}-{n}-{}", std::process::id() % 100000);
+        self.kubectl(&["create", "namespace", &name]);
+        name
+    }
+
+    /// Grants `user` the `verbs` on `resources` in `namespace` (a Role and a RoleBinding).
+    /// Resources as in `kubectl create role --resource` (`secrets`, `mcpservers.kagent.dev`).
+    pub fn grant(&self, user: &str, namespace: &str, verbs: &[&str], resources: &[&str]) {
+        let n = NAMESPACES.fetch_add(1, Ordering::SeqCst);
+        let role = format!("{user}-{n}");
+        let verbs = format!("--verb={}", verbs.join(","));
+        let resources = format!("--resource={}", resources.join(","));
+        self.kubectl(&["create", "role", &role, "-n", namespace, &verbs, &resources]);
+        self.kubectl(&[
+            "create",
+            "rolebinding",
+            &role,
+            "-n",
+            namespace,
+            "--role",
+            &role,
+            "--user",
+            user,
+        ]);
+    }
+
+    /// The cluster's API server URL.
+    pub fn server(&self) -> String {
+        self.kubectl(&[
+            "config",
+            "view",
+            "--minify",
+            "-o",
+            "jsonpath={.clusters[0].cluster.server}",
+        ])
+    }
+}
+
+/// The plugin binary built by cargo for this test run.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_kubectl-kmcp"))
+}
+
+/// One run of the plugin.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for assertions on what a user sees.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        self.assert_code(0)
+    }
+
+    /// Panics if any of `values` appears in stdout or stderr.
+    #[track_caller]
+    pub fn assert_no_leak(&self, values: &[&str]) -> &Self {
+        for v in values {
+            assert!(
+                !self.stdout.contains(v),
+                "a secret value leaked to stdout: {v:?}\n{}",
+                self.stdout
+            );
+            assert!(
+                !self.stderr.contains(v),
+                "a secret value leaked to stderr: {v:?}\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}:\n{}\nstdout:\n{}",
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_stdout_contains(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// A builder for one plugin run: no terminal, a clean environment (no KUBECONFIG, HOME in a
+/// temporary folder so that ~/.kube/config is never the developer's own).
+pub struct Kmcp {
+    cmd: Command,
+    stdin: Option<String>,
+}
+
+pub fn kmcp(args: &[&str]) -> Kmcp {
+    let mut cmd = Command::new(binary());
+    cmd.args(args);
+    cmd.env_remove("KUBECONFIG")
+        .env("HOME", empty_home())
+        .env("NO_COLOR", "1");
+    Kmcp { cmd, stdin: None }
+}
+
+fn empty_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("kubectl-kmcp-home-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+impl Kmcp {
+    /// Talks to the test cluster as the admin (KUBECONFIG set to its kubeconfig).
+    pub fn on(mut self, cluster: &Cluster) -> Self {
+        self.cmd.env("KUBECONFIG", &cluster.kubeconfig);
+        self
+    }
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.cmd.env_remove(key);
+        self
+    }
+    pub fn dir(mut self, dir: &Path) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+    pub fn stdin(mut self, input: &str) -> Self {
+        self.stdin = Some(input.to_string());
+        self
+    }
+    pub fn run(mut self) -> Run {
+        self.cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("cannot start kubectl-kmcp");
+        if let Some(input) = &self.stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A project folder with files (`kmcp.yaml`, `.env.staging`, ...) for one test.
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}

@@ -1,0 +1,4 @@
+//! Integration tests: the plugin binary against a real kube-apiserver + etcd (see harness.rs).
+mod harness;
+
+mod foundation;
