@@ -1,4 +1,5 @@
 //! Integration tests: the plugin binary against a real kube-apiserver + etcd (see harness.rs).
 mod harness;
 
+mod core;
 mod foundation;

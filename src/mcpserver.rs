@@ -1,0 +1,596 @@
+//! The MCPServer model (`kagent.dev/v1alpha1`, the CRD of kagent-dev/kmcp) and its Secret
+//! references.
+//!
+//! The typed model covers the fields this plugin writes (deploy) and reads (status conditions);
+//! unknown fields are kept on read. Secret references are read from the object as JSON, tolerant of
+//! fields the real CRD does not have (the upstream docs' `envFrom` / `env[].valueFrom` forms) so
+//! that `audit` and `troubleshoot` see every form an install may carry.
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const GROUP: &str = "kagent.dev";
+pub const VERSION: &str = "v1alpha1";
+pub const KIND: &str = "MCPServer";
+pub const PLURAL: &str = "mcpservers";
+/// The CRD's name, and the resource as `kubectl auth can-i` spells it.
+pub const CRD_NAME: &str = "mcpservers.kagent.dev";
+/// The container the kmcp controller runs the server in.
+pub const SERVER_CONTAINER: &str = "mcp-server";
+/// The conditions the kmcp controller sets, in the order they are reached.
+pub const CONDITIONS: [&str; 4] = ["Accepted", "ResolvedRefs", "Programmed", "Ready"];
+
+/// An `MCPServer` object.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct MCPServer {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: MCPServerSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<MCPServerStatus>,
+}
+
+impl k8s_openapi::Resource for MCPServer {
+    const API_VERSION: &'static str = "kagent.dev/v1alpha1";
+    const GROUP: &'static str = GROUP;
+    const KIND: &'static str = KIND;
+    const VERSION: &'static str = VERSION;
+    const URL_PATH_SEGMENT: &'static str = PLURAL;
+    type Scope = k8s_openapi::NamespaceResourceScope;
+}
+
+impl k8s_openapi::ListableResource for MCPServer {
+    const LIST_KIND: &'static str = "MCPServerList";
+}
+
+impl k8s_openapi::Metadata for MCPServer {
+    type Ty = ObjectMeta;
+    fn metadata(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+}
+
+impl MCPServer {
+    /// The object as it is sent to the API server: with `apiVersion` and `kind`.
+    pub fn to_manifest(&self) -> Value {
+        let mut v = serde_json::to_value(self).expect("an MCPServer always serializes");
+        let obj = v.as_object_mut().expect("an object");
+        let mut out = serde_json::Map::new();
+        out.insert(
+            "apiVersion".into(),
+            Value::String(<Self as k8s_openapi::Resource>::API_VERSION.into()),
+        );
+        out.insert("kind".into(), Value::String(KIND.into()));
+        out.extend(std::mem::take(obj));
+        Value::Object(out)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MCPServerSpec {
+    #[serde(default)]
+    pub deployment: McpDeployment,
+    /// `stdio` or `http`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdio_transport: Option<BTreeMap<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_transport: Option<HttpTransport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Fields this model does not name, kept on read.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+/// `spec.deployment`: the pod the controller runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct McpDeployment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Plain environment variables (a string map in the real CRD; no `valueFrom`).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "string_map_or_other"
+    )]
+    pub env: BTreeMap<String, String>,
+    /// Secrets whose keys all become environment variables (the controller makes them `envFrom`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_refs: Vec<LocalRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_map_refs: Vec<LocalRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<LocalRef>,
+    /// Copied by the controller to the pod template: changing one rolls the pods.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+/// `{name: ...}`: a reference to an object in the server's own namespace.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LocalRef {
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpTransport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<HttpTls>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpTls {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure_skip_verify: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MCPServerStatus {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+}
+
+impl MCPServerStatus {
+    pub fn condition(&self, type_: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.type_ == type_)
+    }
+
+    /// Whether the `Ready` condition is `True`.
+    pub fn is_ready(&self) -> bool {
+        self.condition("Ready").is_some_and(|c| c.status == "True")
+    }
+}
+
+/// `env` as a string map; the upstream docs' list form (`[{name, valueFrom}]`) is not the real
+/// CRD's, so it is read as an empty map here and seen by [`references`] instead.
+fn string_map_or_other<'de, D>(de: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = Value::deserialize(de)?;
+    Ok(match v {
+        Value::Object(map) => map
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k, s)),
+                Value::Null => None,
+                other => Some((k, other.to_string())),
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    })
+}
+
+/// A reference from a workload to a Secret in its own namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretRef {
+    /// The Secret's name.
+    pub secret: String,
+    /// The key, for references to one key (`secretKeyRef`, a volume's `items`); `None` for a
+    /// whole-Secret reference.
+    pub key: Option<String>,
+    /// `optional: true`: a missing Secret or key does not stop the pod.
+    pub optional: bool,
+    /// Where the reference stands, e.g. `spec.deployment.secretRefs[0]`,
+    /// `spec.deployment.sidecars[1](proxy).env[0](API_KEY).valueFrom.secretKeyRef`.
+    pub via: String,
+    /// What the reference is for.
+    pub kind: RefKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefKind {
+    /// All keys become environment variables (`secretRefs`, `envFrom`).
+    EnvFrom,
+    /// One key becomes one environment variable (`env[].valueFrom.secretKeyRef`).
+    EnvKey,
+    /// Mounted as files.
+    Volume,
+    /// Registry credentials.
+    ImagePull,
+    /// The TLS certificate of the HTTP transport.
+    Tls,
+}
+
+/// Every Secret reference of an MCPServer, read from its JSON form:
+/// `spec.deployment.secretRefs[].name`, `spec.deployment.envFrom[].secretRef`,
+/// `spec.deployment.env[].valueFrom.secretKeyRef`, `spec.deployment.volumes[].secret` and
+/// projected secret sources, `spec.deployment.imagePullSecrets[]`, `spec.httpTransport.tls.secretRef`,
+/// and the same container forms inside `spec.deployment.sidecars[]`.
+pub fn references(server: &Value) -> Vec<SecretRef> {
+    let mut out = Vec::new();
+    let spec = &server["spec"];
+    let dep = &spec["deployment"];
+    let base = "spec.deployment";
+    for (i, r) in array(&dep["secretRefs"]) {
+        if let Some(name) = str_of(&r["name"]) {
+            out.push(whole(
+                name,
+                format!("{base}.secretRefs[{i}]"),
+                RefKind::EnvFrom,
+                false,
+            ));
+        }
+    }
+    container_references(dep, base, &mut out);
+    volume_references(&dep["volumes"], base, &mut out);
+    image_pull_references(&dep["imagePullSecrets"], base, &mut out);
+    for (i, sidecar) in array(&dep["sidecars"]) {
+        let name = str_of(&sidecar["name"])
+            .map(|n| format!("({n})"))
+            .unwrap_or_default();
+        container_references(sidecar, &format!("{base}.sidecars[{i}]{name}"), &mut out);
+    }
+    if let Some(name) = str_of(&spec["httpTransport"]["tls"]["secretRef"]) {
+        out.push(whole(
+            name,
+            "spec.httpTransport.tls.secretRef".into(),
+            RefKind::Tls,
+            false,
+        ));
+    }
+    out
+}
+
+/// Every Secret reference of a pod spec (a Pod's `spec`, or a Deployment's
+/// `spec.template.spec`): containers' and init containers' `env`/`envFrom`, volumes, image pull
+/// secrets. `prefix` is the path of the pod spec, for `via`.
+pub fn pod_spec_references(pod_spec: &Value, prefix: &str) -> Vec<SecretRef> {
+    let mut out = Vec::new();
+    for field in ["initContainers", "containers"] {
+        for (i, c) in array(&pod_spec[field]) {
+            let name = str_of(&c["name"])
+                .map(|n| format!("({n})"))
+                .unwrap_or_default();
+            container_references(c, &format!("{prefix}.{field}[{i}]{name}"), &mut out);
+        }
+    }
+    volume_references(&pod_spec["volumes"], prefix, &mut out);
+    image_pull_references(&pod_spec["imagePullSecrets"], prefix, &mut out);
+    out
+}
+
+/// `env[].valueFrom.secretKeyRef` and `envFrom[].secretRef` of a container-like object.
+fn container_references(c: &Value, base: &str, out: &mut Vec<SecretRef>) {
+    for (i, e) in array(&c["envFrom"]) {
+        if let Some(name) = str_of(&e["secretRef"]["name"]) {
+            let optional = e["secretRef"]["optional"].as_bool().unwrap_or(false);
+            out.push(whole(
+                name,
+                format!("{base}.envFrom[{i}].secretRef"),
+                RefKind::EnvFrom,
+                optional,
+            ));
+        }
+    }
+    for (i, e) in array(&c["env"]) {
+        let r = &e["valueFrom"]["secretKeyRef"];
+        if let (Some(name), Some(key)) = (str_of(&r["name"]), str_of(&r["key"])) {
+            let var = str_of(&e["name"])
+                .map(|n| format!("({n})"))
+                .unwrap_or_default();
+            out.push(SecretRef {
+                secret: name.to_string(),
+                key: Some(key.to_string()),
+                optional: r["optional"].as_bool().unwrap_or(false),
+                via: format!("{base}.env[{i}]{var}.valueFrom.secretKeyRef"),
+                kind: RefKind::EnvKey,
+            });
+        }
+    }
+}
+
+/// `volumes[].secret` (with its `items[].key`) and `volumes[].projected.sources[].secret`.
+fn volume_references(volumes: &Value, base: &str, out: &mut Vec<SecretRef>) {
+    for (i, v) in array(volumes) {
+        let vname = str_of(&v["name"])
+            .map(|n| format!("({n})"))
+            .unwrap_or_default();
+        let s = &v["secret"];
+        if let Some(name) = str_of(&s["secretName"]) {
+            let via = format!("{base}.volumes[{i}]{vname}.secret");
+            secret_source(name, s, via, out);
+        }
+        for (j, src) in array(&v["projected"]["sources"]) {
+            let s = &src["secret"];
+            if let Some(name) = str_of(&s["name"]) {
+                let via = format!("{base}.volumes[{i}]{vname}.projected.sources[{j}].secret");
+                secret_source(name, s, via, out);
+            }
+        }
+    }
+}
+
+/// A mounted Secret: with `items`, each listed key is needed; without, the whole Secret.
+fn secret_source(name: &str, s: &Value, via: String, out: &mut Vec<SecretRef>) {
+    let optional = s["optional"].as_bool().unwrap_or(false);
+    let items: Vec<&str> = array(&s["items"])
+        .filter_map(|(_, it)| str_of(&it["key"]))
+        .collect();
+    if items.is_empty() {
+        out.push(whole(name, via, RefKind::Volume, optional));
+    } else {
+        for key in items {
+            out.push(SecretRef {
+                secret: name.to_string(),
+                key: Some(key.to_string()),
+                optional,
+                via: via.clone(),
+                kind: RefKind::Volume,
+            });
+        }
+    }
+}
+
+fn image_pull_references(list: &Value, base: &str, out: &mut Vec<SecretRef>) {
+    for (i, r) in array(list) {
+        if let Some(name) = str_of(&r["name"]) {
+            out.push(whole(
+                name,
+                format!("{base}.imagePullSecrets[{i}]"),
+                RefKind::ImagePull,
+                false,
+            ));
+        }
+    }
+}
+
+fn whole(name: &str, via: String, kind: RefKind, optional: bool) -> SecretRef {
+    SecretRef {
+        secret: name.to_string(),
+        key: None,
+        optional,
+        via,
+        kind,
+    }
+}
+
+fn array(v: &Value) -> impl Iterator<Item = (usize, &Value)> {
+    v.as_array().into_iter().flatten().enumerate()
+}
+
+fn str_of(v: &Value) -> Option<&str> {
+    v.as_str().filter(|s| !s.is_empty())
+}
+
+/// The label selector of the pods the controller makes for a server.
+pub fn pod_selector(server: &str) -> String {
+    format!("app.kubernetes.io/name={server},app.kubernetes.io/instance={server}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn server() -> Value {
+        json!({
+            "apiVersion": "kagent.dev/v1alpha1", "kind": "MCPServer",
+            "metadata": {"name": "weather", "namespace": "staging"},
+            "spec": {
+                "transportType": "http",
+                "httpTransport": {"targetPort": 3000, "path": "/mcp", "tls": {"secretRef": "weather-tls"}},
+                "deployment": {
+                    "image": "weather:0.1.0",
+                    "env": {"LOG_LEVEL": "info"},
+                    "secretRefs": [{"name": "weather-secrets"}],
+                    "envFrom": [{"secretRef": {"name": "doc-form", "optional": true}}],
+                    "imagePullSecrets": [{"name": "regcred"}],
+                    "volumes": [
+                        {"name": "certs", "secret": {"secretName": "ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                        {"name": "all", "projected": {"sources": [{"secret": {"name": "proj"}}, {"configMap": {"name": "cm"}}]}}
+                    ],
+                    "sidecars": [{"name": "proxy", "env": [
+                        {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "proxy-secret", "key": "token"}}},
+                        {"name": "PLAIN", "value": "x"}
+                    ], "envFrom": [{"secretRef": {"name": "proxy-all"}}]}]
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn every_reference_form_is_found_with_its_place() {
+        let refs = references(&server());
+        let got: Vec<(&str, Option<&str>, bool, &str)> = refs
+            .iter()
+            .map(|r| {
+                (
+                    r.secret.as_str(),
+                    r.key.as_deref(),
+                    r.optional,
+                    r.via.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "weather-secrets",
+                    None,
+                    false,
+                    "spec.deployment.secretRefs[0]"
+                ),
+                (
+                    "doc-form",
+                    None,
+                    true,
+                    "spec.deployment.envFrom[0].secretRef"
+                ),
+                (
+                    "ca",
+                    Some("ca.crt"),
+                    false,
+                    "spec.deployment.volumes[0](certs).secret"
+                ),
+                (
+                    "proj",
+                    None,
+                    false,
+                    "spec.deployment.volumes[1](all).projected.sources[0].secret"
+                ),
+                (
+                    "regcred",
+                    None,
+                    false,
+                    "spec.deployment.imagePullSecrets[0]"
+                ),
+                (
+                    "proxy-all",
+                    None,
+                    false,
+                    "spec.deployment.sidecars[0](proxy).envFrom[0].secretRef"
+                ),
+                (
+                    "proxy-secret",
+                    Some("token"),
+                    false,
+                    "spec.deployment.sidecars[0](proxy).env[0](TOKEN).valueFrom.secretKeyRef"
+                ),
+                (
+                    "weather-tls",
+                    None,
+                    false,
+                    "spec.httpTransport.tls.secretRef"
+                ),
+            ]
+        );
+        assert_eq!(refs[0].kind, RefKind::EnvFrom);
+        assert_eq!(refs[6].kind, RefKind::EnvKey);
+        assert_eq!(refs[7].kind, RefKind::Tls);
+    }
+
+    #[test]
+    fn doc_form_env_list_is_a_reference_not_a_map() {
+        let v = json!({"spec": {"deployment": {"env": [
+            {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "api-key", "optional": true}}}
+        ]}}});
+        let refs = references(&v);
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0].key.as_deref(), Some("api-key"));
+        assert!(refs[0].optional);
+        // And the typed model still reads such an object (env is then empty).
+        let typed: MCPServer = serde_json::from_value(v).unwrap();
+        assert!(typed.spec.deployment.env.is_empty());
+    }
+
+    #[test]
+    fn tolerant_of_missing_and_odd_fields() {
+        assert!(references(&json!({})).is_empty());
+        assert!(
+            references(
+                &json!({"spec": {"deployment": {"secretRefs": "nope", "volumes": [1, null]}}})
+            )
+            .is_empty()
+        );
+        assert!(
+            references(&json!({"spec": {"deployment": {"secretRefs": [{"name": ""}]}}})).is_empty()
+        );
+    }
+
+    #[test]
+    fn pod_spec_references_cover_containers_volumes_and_pull_secrets() {
+        let spec = json!({
+            "initContainers": [{"name": "init", "envFrom": [{"secretRef": {"name": "a"}}]}],
+            "containers": [{"name": "mcp-server", "env": [{"name": "K", "valueFrom": {"secretKeyRef": {"name": "b", "key": "k"}}}]}],
+            "volumes": [{"name": "v", "secret": {"secretName": "c", "optional": true}}],
+            "imagePullSecrets": [{"name": "d"}]
+        });
+        let refs = pod_spec_references(&spec, "spec.template.spec");
+        let names: Vec<&str> = refs.iter().map(|r| r.secret.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
+        assert_eq!(
+            refs[0].via,
+            "spec.template.spec.initContainers[0](init).envFrom[0].secretRef"
+        );
+        assert!(refs[2].optional);
+    }
+
+    #[test]
+    fn typed_model_round_trips_and_keeps_unknown_fields() {
+        let v = server();
+        let typed: MCPServer = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(
+            typed.spec.deployment.secret_refs,
+            vec![LocalRef {
+                name: "weather-secrets".into()
+            }]
+        );
+        assert_eq!(typed.spec.transport_type.as_deref(), Some("http"));
+        assert_eq!(
+            typed.spec.http_transport.as_ref().unwrap().path.as_deref(),
+            Some("/mcp")
+        );
+        assert!(typed.spec.deployment.other.contains_key("sidecars"));
+        let back = typed.to_manifest();
+        assert_eq!(back["apiVersion"], "kagent.dev/v1alpha1");
+        assert_eq!(back["kind"], "MCPServer");
+        assert_eq!(references(&back), references(&v));
+    }
+
+    #[test]
+    fn readiness_comes_from_the_ready_condition() {
+        let status: MCPServerStatus = serde_json::from_value(json!({"conditions": [
+            {"type": "Accepted", "status": "True"}, {"type": "Ready", "status": "False", "reason": "PodNotReady"}
+        ]}))
+        .unwrap();
+        assert!(!status.is_ready());
+        assert_eq!(
+            status.condition("Ready").unwrap().reason.as_deref(),
+            Some("PodNotReady")
+        );
+        let ready: MCPServerStatus =
+            serde_json::from_value(json!({"conditions": [{"type": "Ready", "status": "True"}]}))
+                .unwrap();
+        assert!(ready.is_ready());
+    }
+}
