@@ -4,7 +4,9 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod envfile;
 pub mod error;
 pub mod logging;
 pub mod output;
 pub mod project;
+pub mod secret_plan;
