@@ -499,6 +499,12 @@ fn build_client(config: Config) -> std::result::Result<Client, kube::Error> {
         .build(connector);
     let service = tower::ServiceBuilder::new()
         .layer(config.base_uri_layer())
+        // kube's own builder logs each request at debug on `kube_client` (shown from -v=6 on);
+        // keep that: method and URL only, never a body.
+        .map_request(|req: http::Request<kube::client::Body>| {
+            tracing::debug!(target: "kube_client", "{} {}", req.method(), req.uri());
+            req
+        })
         .option_layer(config.auth_layer()?)
         .layer(config.extra_headers_layer()?)
         .map_err(Box::<dyn std::error::Error + Send + Sync>::from)

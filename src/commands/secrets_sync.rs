@@ -506,10 +506,9 @@ async fn write(
             .call(action(), conn.client.request::<Secret>(req))
             .await
             .map_err(|e| match &e {
-                // A failed `test` op: the resourceVersion moved.
-                Error::Api(m) if m.contains("test") && m.contains("resourceVersion") => {
-                    conflict(Error::Api("Conflict".into()))
-                }
+                // A failed `test` op (the resourceVersion moved) is answered with a bare 422:
+                // every other op of this patch is valid by construction.
+                Error::Api(m) if m.contains("HTTP 422") => conflict(Error::Api("Conflict".into())),
                 _ => conflict(e),
             })?;
         if dry_run {
