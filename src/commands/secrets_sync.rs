@@ -120,6 +120,10 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         eprintln!("warning: {w}");
     }
     check_example(&project, &file)?;
+    // The size limit, before connecting: nothing is sent for a Secret the server would refuse.
+    Desired::from_env_file(&file, &secret_name, "", &project.name, &env.name)
+        .check_size()
+        .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
 
     // Namespace: kmcp.yaml's, else -n, else the context's, else default.
     let (namespace, conn) = if client_dry_run {
@@ -138,9 +142,6 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         (ns, Some(conn))
     };
     let desired = Desired::from_env_file(&file, &secret_name, &namespace, &project.name, &env.name);
-    desired
-        .check_size()
-        .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
 
     let Some(conn) = conn else {
         eprintln!(

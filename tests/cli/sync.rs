@@ -499,6 +499,16 @@ fn environment_file_and_required_keys_are_checked_before_any_request() {
     run(&["secrets", "sync", "nope"])
         .assert_code(1)
         .assert_stderr_contains("staging");
+    let big = format!(
+        "WEATHER_API_KEY=k\nTOKEN=t\nBIG={}\n",
+        "b".repeat(1_100_000)
+    );
+    std::fs::write(dir.path().join("big.env"), big).unwrap();
+    run(&["secrets", "sync", "staging", "--from-file", "big.env"])
+        .assert_code(1)
+        .assert_stderr_contains("over the API server's limit")
+        .assert_stderr_contains("BIG (1100000 bytes)")
+        .assert_no_leak(&["bbbbbbbb"]);
     run(&["secrets", "sync", "staging", "--from-file", "missing.env"])
         .assert_code(1)
         .assert_stderr_contains("tried missing.env and");
@@ -520,4 +530,45 @@ fn environment_file_and_required_keys_are_checked_before_any_request() {
     run.assert_ok()
         .assert_stderr_contains("sub/.env.other")
         .assert_stderr_contains("LOG_LEVEL");
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), removing keys asks; `n` changes
+/// nothing, `y` syncs.
+#[test]
+fn on_a_terminal_the_prompt_decides() {
+    let c = cluster();
+    let ns = c.namespace("sync-prompt");
+    c.apply(&format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: weather-secrets, namespace: {ns}}}\nstringData: {{A: one-value, Z: z-value}}\n"
+    ));
+    let dir = project(&[
+        ("kmcp.yaml", &kmcp_yaml(&ns, "staging")),
+        (".env.staging", "A=five-value\n"),
+    ]);
+    let answer = |key: &str| {
+        let out = std::process::Command::new("bash")
+            .args(["-c", &format!("{{ sleep 1; printf {key}; }} | script -qec '{} secrets sync staging' /dev/null", crate::harness::binary().display())])
+            .current_dir(dir.path())
+            .env("KUBECONFIG", &c.kubeconfig)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("util-linux `script` is needed for this test");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = answer("n");
+    assert!(
+        out.contains("Continue?") && out.contains("not confirmed"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("z-value") && !out.contains("five-value"),
+        "{out}"
+    );
+    assert_eq!(
+        data(c, &ns).unwrap(),
+        map(&[("A", "one-value"), ("Z", "z-value")])
+    );
+    let out = answer("y");
+    assert!(out.contains("secret/weather-secrets configured"), "{out}");
+    assert_eq!(data(c, &ns).unwrap(), map(&[("A", "five-value")]));
 }
