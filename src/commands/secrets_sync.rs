@@ -253,10 +253,6 @@ async fn sync(
             api.get_opt(name),
         )
         .await?;
-    if let Some(live) = &live {
-        secret_plan::check_takeover(live, args.force)
-            .map_err(|r| Error::Refused(r.message(name, ns)))?;
-    }
     let live_data = live
         .as_ref()
         .map(secret_plan::live_data)
@@ -291,6 +287,12 @@ async fn sync(
             eprintln!("note: nothing changed, so nothing was restarted");
         }
         return Ok(Outcome::Success);
+    }
+
+    // Only a Secret that would change must be ours to change.
+    if let Some(live) = &live {
+        secret_plan::check_takeover(live, args.force)
+            .map_err(|r| Error::Refused(r.message(name, ns)))?;
     }
 
     if format == Format::Table {
