@@ -472,13 +472,30 @@ async fn write(
         pp = pp.dry_run();
     }
     let Some(live) = live else {
-        return conn
-            .call(
-                action(),
-                api.patch(name, &pp, &Patch::Apply(desired.secret())),
-            )
-            .await
-            .map_err(conflict);
+        // Creating through server-side apply needs `patch` and then `create`: name the verb the
+        // server refused.
+        let body = Patch::Apply(desired.secret());
+        let create = api.patch(name, &pp, &body);
+        let created = match conn.timeout {
+            Some(t) => tokio::time::timeout(t, create).await.map_err(|_| {
+                Error::Api(format!(
+                    "the API server at {} did not answer within {t:?} (--request-timeout) while creating secret {name:?}",
+                    conn.server
+                ))
+            })?,
+            None => create.await,
+        };
+        return created.map_err(|e| {
+            let verb = match &e {
+                // Refused by the create check after the patch was authorized; the server's
+                // message then names no verb.
+                kube::Error::Api(s) if s.code == 403 && !s.message.contains("cannot patch") => {
+                    "create"
+                }
+                _ => "patch",
+            };
+            conflict(conn.explain(e, &Action::new(verb, "secrets", Some(ns)).named(name)))
+        });
     };
     let rv = live.metadata.resource_version.clone().unwrap_or_default();
     let needs_patch = !diff.removed().is_empty()

@@ -369,6 +369,20 @@ fn a_restricted_user_gets_one_clear_forbidden_line_and_nothing_is_written() {
         )
         .assert_no_leak(&["restricted-value"]);
     assert!(data(c, &ns).is_none());
+
+    // May patch but not create: the server's create check names no verb; the plugin does.
+    c.grant("restricted", &ns, &["patch"], &["secrets"]);
+    kmcp(&["secrets", "sync", "staging", "--context", "restricted"])
+        .on(c)
+        .dir(dir.path())
+        .run()
+        .assert_code(1)
+        .assert_stderr_contains(
+            "forbidden: user \"restricted\" cannot create secrets/weather-secrets",
+        )
+        .assert_stderr_contains("kubectl auth can-i create secrets/weather-secrets")
+        .assert_no_leak(&["restricted-value"]);
+    assert!(data(c, &ns).is_none());
 }
 
 #[test]
