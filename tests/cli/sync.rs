@@ -153,12 +153,23 @@ fn references_outside_the_file_and_bare_dollars_are_refused() {
     let c = cluster();
     let ns = c.namespace("sync-refs");
     let cases = [
-        ("A=1\nTOKEN=${HOME}/x\n", "./.env.staging:2: TOKEN: `$HOME`"),
+        (
+            "A=1\nTOKEN=${HOME}/x\n",
+            "./.env.staging:2: TOKEN: `${HOME}` refers to HOME",
+        ),
         (
             "A=1\n\nPASSWORD=pa$$word\n",
             "./.env.staging:3: PASSWORD: a `$`",
         ),
-        ("URL=${LATER}\nLATER=x\n", "./.env.staging:1: URL: `$LATER`"),
+        (
+            "URL=${LATER}\nLATER=x\n",
+            "./.env.staging:1: URL: `${LATER}` refers to LATER",
+        ),
+        // Unbraced: the name may be part of a password, so only its column is given.
+        (
+            "A=1\nDB_PASSWORD=Pa$sword9\n",
+            "./.env.staging:2: DB_PASSWORD: the `$` at column 15",
+        ),
     ];
     for (text, expected) in cases {
         let dir = project(&[
@@ -173,7 +184,7 @@ fn references_outside_the_file_and_bare_dollars_are_refused() {
         run.assert_code(1)
             .assert_stderr_contains(expected)
             .assert_stderr_contains("\\$")
-            .assert_no_leak(&["pa$$word", "from-shell", "word"]);
+            .assert_no_leak(&["pa$$word", "from-shell", "word", "Pa$", "sword9"]);
         assert!(data(c, &ns).is_none());
     }
 }
