@@ -69,14 +69,18 @@ pub enum EnvFileError {
         message: String,
     },
     #[error(
-        "{}:{line}: {key}: `${name}` refers to {name:?}, which is not defined earlier in this file; values never come from the shell environment: define {name} above this line, or write a literal `$` as `\\$` or inside single quotes",
+        "{}:{line}: {key}: {what}, which is not defined earlier in this file; values never come from the shell environment: define it above this line, or write a literal `$` as `\\$` or inside single quotes",
         path.display()
     )]
     UnknownReference {
         path: PathBuf,
         line: u32,
         key: String,
-        name: String,
+        /// The braced name (`${NAME}`), or `None` for an unbraced one, which may be a fragment
+        /// of a secret value (`pa$sw0rd`) and is located by column instead.
+        name: Option<String>,
+        column: u32,
+        what: String,
     },
     #[error(
         "{}:{line}: {key}: a `$` that is not followed by a name would be silently dropped by dotenv; write a literal `$` as `\\$` or put the value in single quotes ('...')",
@@ -104,7 +108,8 @@ pub enum EnvFileError {
         first_line: u32,
         key: String,
     },
-    #[error("{}:{line}: key {key:?} is not a valid Secret key: {reason}", path.display())]
+    // The key is not echoed: a too long "key" is most likely a line of an unquoted value.
+    #[error("{}:{line}: not a valid Secret key: {reason}", path.display())]
     InvalidKey {
         path: PathBuf,
         line: u32,
@@ -197,7 +202,7 @@ pub fn check_secret_key(key: &str) -> Result<(), String> {
     }
     if key.len() > 253 {
         return Err(format!(
-            "it has {} characters, at most 253 are allowed",
+            "the key has {} characters, at most 253 are allowed (if this line is part of a multi-line value, put the value in double quotes)",
             key.len()
         ));
     }
@@ -309,9 +314,9 @@ pub fn default_env_file(
 #[derive(Debug)]
 enum RawError {
     Syntax(u32, String),
-    Unknown(u32, String, String),
+    Unknown(u32, u32, String, Option<String>),
     Bare(u32, String),
-    Ambiguous(u32, String, String),
+    Ambiguous(u32, u32, String, String),
 }
 
 impl RawError {
@@ -323,14 +328,24 @@ impl RawError {
                 line,
                 message,
             },
-            RawError::Unknown(line, key, name) => EnvFileError::UnknownReference {
-                path,
-                line,
-                key,
-                name,
-            },
+            RawError::Unknown(line, column, key, name) => {
+                let what = match &name {
+                    Some(n) => format!("`${{{n}}}` refers to {n}"),
+                    None => format!(
+                        "the `$` at column {column} refers to a name (not shown: it may be part of a secret value)"
+                    ),
+                };
+                EnvFileError::UnknownReference {
+                    path,
+                    line,
+                    key,
+                    name,
+                    column,
+                    what,
+                }
+            }
             RawError::Bare(line, key) => EnvFileError::BareDollar { path, line, key },
-            RawError::Ambiguous(line, key, name) => EnvFileError::AmbiguousReference {
+            RawError::Ambiguous(line, _column, key, name) => EnvFileError::AmbiguousReference {
                 path,
                 line,
                 key,
@@ -527,8 +542,12 @@ fn parse_line(
         return Ok(Some((key, String::new())));
     }
     let base = original.trim_end().len() - rest.len();
-    let value = parse_value(rest, &key, defined)
-        .map_err(|(at, make)| make(line_at(original, start, base + at)))?;
+    let value = parse_value(rest, &key, defined).map_err(|(at, make)| {
+        let off = (base + at).min(original.len());
+        let line_start = original[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let column = original[line_start..off].chars().count() as u32 + 1;
+        make(line_at(original, start, off), column)
+    })?;
     Ok(Some((key, value)))
 }
 
@@ -539,7 +558,7 @@ enum Subst {
     EscapedBlock,
 }
 
-type ValueError = (usize, Box<dyn FnOnce(u32) -> RawError>);
+type ValueError = (usize, Box<dyn FnOnce(u32, u32) -> RawError>);
 
 fn parse_value(
     input: &str,
@@ -558,25 +577,29 @@ fn parse_value(
     let syntax = |at: usize, message: &'static str| -> ValueError {
         (
             at,
-            Box::new(move |line| RawError::Syntax(line, message.into())),
+            Box::new(move |line, _| RawError::Syntax(line, message.into())),
         )
     };
-    let substitute = |name: &str, at: usize, output: &mut String| -> Result<(), ValueError> {
-        if name.is_empty() {
-            let k = k.clone();
-            return Err((at, Box::new(move |line| RawError::Bare(line, k))));
-        }
-        match defined.get(name) {
-            Some(v) => {
-                output.push_str(v);
-                Ok(())
+    let substitute =
+        |name: &str, braced: bool, at: usize, output: &mut String| -> Result<(), ValueError> {
+            if name.is_empty() {
+                let k = k.clone();
+                return Err((at, Box::new(move |line, _| RawError::Bare(line, k))));
             }
-            None => {
-                let (k, n) = (k.clone(), name.to_string());
-                Err((at, Box::new(move |line| RawError::Unknown(line, k, n))))
+            match defined.get(name) {
+                Some(v) => {
+                    output.push_str(v);
+                    Ok(())
+                }
+                None => {
+                    let (k, n) = (k.clone(), braced.then(|| name.to_string()));
+                    Err((
+                        at,
+                        Box::new(move |line, col| RawError::Unknown(line, col, k, n)),
+                    ))
+                }
             }
-        }
-    };
+        };
     for (i, c) in input.char_indices() {
         if expecting_end {
             if c == ' ' || c == '\t' {
@@ -619,14 +642,16 @@ fn parse_value(
                         || c == '\''
                         || c == '\\'
                         || (!weak && (c == ' ' || c == '\t'));
-                    if literal_next && !name.is_empty() {
+                    // Named only when it is a key of this file (key names are not secret);
+                    // otherwise it is an unknown reference, located by column.
+                    if literal_next && defined.contains_key(&name) {
                         let (k, n) = (k.clone(), name.clone());
                         return Err((
                             dollar,
-                            Box::new(move |line| RawError::Ambiguous(line, k, n)),
+                            Box::new(move |line, col| RawError::Ambiguous(line, col, k, n)),
                         ));
                     }
-                    substitute(&name, dollar, &mut output)?;
+                    substitute(&name, false, dollar, &mut output)?;
                     name.clear();
                     if c == '$' {
                         mode = Subst::Block;
@@ -638,7 +663,7 @@ fn parse_value(
                 }
             } else if c == '}' {
                 mode = Subst::None;
-                substitute(&name, dollar, &mut output)?;
+                substitute(&name, true, dollar, &mut output)?;
                 name.clear();
             } else {
                 name.push(c);
@@ -682,7 +707,7 @@ fn parse_value(
         ));
     }
     if mode == Subst::Block {
-        substitute(&name, dollar, &mut output)?;
+        substitute(&name, false, dollar, &mut output)?;
     }
     Ok(output)
 }
@@ -736,17 +761,37 @@ mod tests {
     #[test]
     fn references_never_come_from_the_process_environment() {
         // PATH is set in every test process; it must not be used.
-        let err = p("A=1\nB=$PATH\n").unwrap_err();
+        let err = p("A=1\nB=${PATH}\n").unwrap_err();
         assert!(matches!(
             err,
             EnvFileError::UnknownReference { line: 2, .. }
         ));
         let msg = err.to_string();
-        assert!(msg.starts_with("dir/.env:2: B:"), "{msg}");
+        assert!(
+            msg.starts_with("dir/.env:2: B: `${PATH}` refers to PATH"),
+            "{msg}"
+        );
         assert!(
             msg.contains("\\$") && msg.contains("single quotes"),
             "{msg}"
         );
+        // Unbraced, the name may be a piece of a password: located by column, not shown.
+        let err = p("A=1\nPASSWORD=\"x pa$sw0rd\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(
+                err,
+                EnvFileError::UnknownReference {
+                    line: 2,
+                    column: 15,
+                    name: None,
+                    ..
+                }
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("column 15") && !msg.contains("sw0rd"), "{msg}");
+        assert!(p("A=1\nB=$PATH\n").is_err());
         // Defined later in the file does not count either.
         assert!(p("B=${C}\nC=1\n").is_err());
         // Defined earlier wins, even if the process has PATH.
@@ -824,10 +869,9 @@ mod tests {
     #[test]
     fn keys_are_checked() {
         let long = format!("{}=1\n", "K".repeat(254));
-        assert!(matches!(
-            p(&long).unwrap_err(),
-            EnvFileError::InvalidKey { line: 1, .. }
-        ));
+        let err = p(&long).unwrap_err();
+        assert!(matches!(err, EnvFileError::InvalidKey { line: 1, .. }));
+        assert!(!err.to_string().contains("KKKK"), "{err}");
         let f = p("a.b=1\nOK=2\n").unwrap();
         assert_eq!(f.warnings.len(), 1);
         assert!(f.warnings[0].contains("a.b"), "{:?}", f.warnings);

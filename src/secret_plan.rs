@@ -92,7 +92,7 @@ impl Desired {
         if size > MAX_SECRET_BYTES {
             let mut biggest: Vec<(&String, usize)> =
                 self.data.iter().map(|(k, v)| (k, v.len())).collect();
-            biggest.sort_by(|a, b| b.1.cmp(&a.1));
+            biggest.sort_by_key(|b| std::cmp::Reverse(b.1));
             let top: Vec<String> = biggest
                 .iter()
                 .take(3)
