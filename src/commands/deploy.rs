@@ -192,6 +192,17 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
             api.get_opt(name),
         )
         .await?;
+    // What server-side apply cannot remove (see `stale_fields`) is removed first, with a merge
+    // patch; a server-side dry run cannot include it.
+    if let Some(patch) = before.as_ref().and_then(|b| stale_fields(b, &plan.server))
+        && args.dry_run.is_none()
+    {
+        conn.call(
+            Action::new("patch", &resource, Some(&target.namespace)).named(name),
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)),
+        )
+        .await?;
+    }
     let mut params = PatchParams::apply(MANAGER);
     if args.dry_run == Some(DryRun::Server) {
         params = params.dry_run();
@@ -226,6 +237,56 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         return wait_ready(&conn, &api, name, &target.namespace, args.wait_timeout()).await;
     }
     Ok(Outcome::Success)
+}
+
+/// A merge patch that removes what server-side apply cannot: the other transport's field when
+/// the transport changes (an empty `stdioTransport: {}` has no field to own), and a map or list
+/// that kubectl-kmcp applied and now wants empty (`env`, `args`, `secretRefs`: dropping its last
+/// entry leaves a `null` the schema refuses). `None` when nothing is stale.
+fn stale_fields(live: &MCPServer, desired: &MCPServer) -> Option<serde_json::Value> {
+    let mut spec = serde_json::Map::new();
+    if live.spec.stdio_transport.is_some() && desired.spec.stdio_transport.is_none() {
+        spec.insert("stdioTransport".into(), serde_json::Value::Null);
+    }
+    if live.spec.http_transport.is_some() && desired.spec.http_transport.is_none() {
+        spec.insert("httpTransport".into(), serde_json::Value::Null);
+    }
+    let (l, d) = (&live.spec.deployment, &desired.spec.deployment);
+    let mut deployment = serde_json::Map::new();
+    for (field, live_set, desired_empty) in [
+        ("env", !l.env.is_empty(), d.env.is_empty()),
+        ("args", !l.args.is_empty(), d.args.is_empty()),
+        (
+            "secretRefs",
+            !l.secret_refs.is_empty(),
+            d.secret_refs.is_empty(),
+        ),
+    ] {
+        if live_set && desired_empty && applied_by_us(live, &["spec", "deployment", field]) {
+            deployment.insert(field.into(), serde_json::Value::Null);
+        }
+    }
+    if !deployment.is_empty() {
+        spec.insert("deployment".into(), deployment.into());
+    }
+    (!spec.is_empty()).then(|| serde_json::json!({ "spec": spec }))
+}
+
+/// Whether kubectl-kmcp's server-side apply owns the field at `path` (from managedFields).
+fn applied_by_us(live: &MCPServer, path: &[&str]) -> bool {
+    live.metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter(|m| {
+            m.manager.as_deref() == Some(MANAGER) && m.operation.as_deref() == Some("Apply")
+        })
+        .filter_map(|m| m.fields_v1.as_ref())
+        .any(|f| {
+            path.iter()
+                .try_fold(&f.0, |v, key| v.get(format!("f:{key}")))
+                .is_some()
+        })
 }
 
 /// The object as printed: with apiVersion/kind, without managedFields.
@@ -327,14 +388,18 @@ async fn preflight(
             Err(e) if is_not_found(&e) => {
                 let elsewhere = other_namespaces(conn, secret, ns).await;
                 let hint = match elsewhere {
-                    Some(list) if !list.is_empty() => format!(
-                        " (a Secret of that name exists in namespace{} {}, but a secretRefs entry can only name a Secret in the server's own namespace)",
-                        if list.len() == 1 { "" } else { "s" },
-                        list.iter()
-                            .map(|n| format!("{n:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    Some(list) if !list.is_empty() => {
+                        let mut shown: Vec<String> =
+                            list.iter().take(5).map(|n| format!("{n:?}")).collect();
+                        if list.len() > 5 {
+                            shown.push(format!("and {} more", list.len() - 5));
+                        }
+                        format!(
+                            " (a Secret of that name exists in namespace{} {}, but a secretRefs entry can only name a Secret in the server's own namespace)",
+                            if list.len() == 1 { "" } else { "s" },
+                            shown.join(", ")
+                        )
+                    }
                     Some(_) => " (nor in any other namespace)".to_string(),
                     None => String::new(),
                 };
@@ -416,22 +481,23 @@ fn progress(status: Option<&MCPServerStatus>) -> String {
     let Some(status) = status.filter(|s| !s.conditions.is_empty()) else {
         return "no conditions yet (is the kmcp controller running?)".into();
     };
-    let pending = mcpserver::CONDITIONS
+    let reported = mcpserver::CONDITIONS
         .iter()
-        .find_map(|t| match status.condition(t) {
-            Some(c) if c.status == "True" => None,
-            Some(c) => Some(format!(
-                "{}={}{}",
-                c.type_,
-                c.status,
-                c.reason
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            )),
-            None => Some(format!("{t} not reported yet")),
+        .filter_map(|t| status.condition(t))
+        .find(|c| c.status != "True")
+        .map(|c| {
+            let reason = c.reason.as_deref().map(|r| format!(" ({r})"));
+            format!("{}={}{}", c.type_, c.status, reason.unwrap_or_default())
         });
-    pending.unwrap_or_else(|| "Ready".into())
+    let missing = || {
+        mcpserver::CONDITIONS
+            .iter()
+            .find(|t| status.condition(t).is_none())
+            .map(|t| format!("{t} not reported yet"))
+    };
+    reported
+        .or_else(missing)
+        .unwrap_or_else(|| "Ready=True for an older generation".into())
 }
 
 /// Whether the server is Ready for its current spec.

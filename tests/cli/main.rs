@@ -2,4 +2,5 @@
 mod harness;
 
 mod core;
+mod deploy;
 mod foundation;
