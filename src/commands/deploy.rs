@@ -675,3 +675,73 @@ async fn pod_problems(conn: &Connection, name: &str, ns: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry};
+    use serde_json::json;
+
+    fn server(v: serde_json::Value) -> MCPServer {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn stale_fields_remove_the_old_transport_and_emptied_fields_we_own() {
+        let mut live = server(
+            json!({"spec": {"deployment": {"env": {"A": "1"}, "args": ["x"]},
+            "transportType": "http", "httpTransport": {"targetPort": 3000}}}),
+        );
+        let desired = server(json!({"spec": {"deployment": {}, "transportType": "stdio",
+            "stdioTransport": {}}}));
+        // Not applied by us: env and args are someone else's and stay.
+        assert_eq!(
+            stale_fields(&live, &desired),
+            Some(json!({"spec": {"httpTransport": null}}))
+        );
+        live.metadata.managed_fields = Some(vec![ManagedFieldsEntry {
+            manager: Some(MANAGER.into()),
+            operation: Some("Apply".into()),
+            fields_v1: Some(FieldsV1(
+                json!({"f:spec": {"f:deployment": {"f:env": {"f:A": {}}}}}),
+            )),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            stale_fields(&live, &desired),
+            Some(json!({"spec": {"httpTransport": null, "deployment": {"env": null}}}))
+        );
+        assert_eq!(stale_fields(&desired, &desired), None);
+    }
+
+    #[test]
+    fn progress_names_the_first_condition_that_is_not_true() {
+        assert!(progress(None).contains("no conditions yet"));
+        let s: MCPServerStatus = serde_json::from_value(json!({"conditions": [
+            {"type": "Accepted", "status": "True"},
+            {"type": "Ready", "status": "False", "reason": "PodsNotReady"},
+        ]}))
+        .unwrap();
+        assert_eq!(progress(Some(&s)), "Ready=False (PodsNotReady)");
+        let s: MCPServerStatus = serde_json::from_value(json!({"conditions": [
+            {"type": "Accepted", "status": "True"},
+        ]}))
+        .unwrap();
+        assert_eq!(progress(Some(&s)), "ResolvedRefs not reported yet");
+    }
+
+    #[test]
+    fn ready_only_for_the_current_generation() {
+        let ready =
+            json!({"conditions": [{"type": "Ready", "status": "True"}], "observedGeneration": 1});
+        assert!(is_ready(&server(
+            json!({"metadata": {"generation": 1}, "status": ready})
+        )));
+        assert!(!is_ready(&server(
+            json!({"metadata": {"generation": 2}, "status": ready})
+        )));
+        assert!(!is_ready(&server(json!({"metadata": {"generation": 1}}))));
+        let report = conditions_report(server(json!({"status": ready})).status.as_ref());
+        assert!(report.starts_with("CONDITION"), "{report}");
+    }
+}
