@@ -13,7 +13,8 @@
 #   alice, bob  ordinary users without rights, for RBAC tests
 # With KMCP_CLUSTER_WATCH_PID=PID the cluster also stops by itself when process PID exits (the test
 # harness uses this, so that the cluster goes away even when a test run panics or is killed).
-# The MCPServer test CRD in tests/fixtures/ is installed on start.
+# The MCPServer test CRD in tests/fixtures/ is installed on start, unless KMCP_CLUSTER_NO_CRD=1 (for
+# tests of a cluster without kmcp).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -149,7 +150,9 @@ if [ -z "${ready:-}" ]; then
   exit 1
 fi
 
-kubectl --kubeconfig "$kc" apply -f "$here/fixtures/mcpserver-crd.yaml" >/dev/null
-kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s crd/mcpservers.kagent.dev >/dev/null
+if [ "${KMCP_CLUSTER_NO_CRD:-}" != 1 ]; then
+  kubectl --kubeconfig "$kc" apply -f "$here/fixtures/mcpserver-crd.yaml" >/dev/null
+  kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s crd/mcpservers.kagent.dev >/dev/null
+fi
 
 echo "export KUBECONFIG=$kc"

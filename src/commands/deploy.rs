@@ -1,15 +1,38 @@
 //! `kubectl kmcp deploy`: an MCPServer wired to the environment's Secret, checked before it lands.
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
+use k8s_openapi::api::core::v1::{Pod, Secret};
+use kube::api::{Api, ListParams, Patch, PatchParams};
 
-use crate::client::{DurationArg, KubeFlags, parse_duration};
+use crate::access::{self, Question};
+use crate::client::{
+    Action, Connection, DurationArg, KubeFlags, Source, is_forbidden, is_not_found, parse_duration,
+    status_code,
+};
 use crate::commands::secrets_sync::DryRun;
+use crate::deploy_plan::{self, Inputs, Plan};
+use crate::envfile;
 use crate::error::{Error, Outcome, Result};
-use crate::output::Format;
-use crate::project::ProjectArgs;
+use crate::mcpserver::{self, MCPServer, MCPServerStatus};
+use crate::output::{self, Format, print_data};
+use crate::project::{Environment, Project, ProjectArgs, Provider};
+use crate::report;
+use crate::secret_plan::MANAGER;
 
 #[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:
+  # Deploy the project in this folder with the staging environment's Secret, wait until Ready
+  kubectl kmcp deploy --environment staging --wait
+
+  # Print the MCPServer for an HTTP server on port 8080 without a cluster
+  kubectl kmcp deploy --transport http --port 8080 --dry-run
+
+  # Run every pre-flight check and a server-side dry run, with an explicit image
+  kubectl kmcp deploy my-server --image ghcr.io/me/my-server:0.2.0 --environment prod --dry-run=server
+
+  # Override the framework's command and add a plain environment variable
+  kubectl kmcp deploy --command python --args src/main.py --env LOG_LEVEL=debug")]
 pub struct DeployArgs {
     /// The MCPServer's name (default: kmcp.yaml's `name`, made a valid DNS-1123 name)
     pub name: Option<String>,
@@ -56,6 +79,669 @@ impl DeployArgs {
     }
 }
 
-pub async fn run(_global: &KubeFlags, _args: DeployArgs) -> Result<Outcome> {
-    Err(Error::Failed("deploy: not built yet".into()))
+/// Where the MCPServer goes and what it references, resolved from kmcp.yaml and the flags.
+struct Target {
+    namespace: String,
+    /// The environment, when `--environment` names one.
+    environment: Option<Environment>,
+    /// The environment's Secret, when it is a kubernetes one.
+    secret: Option<String>,
+}
+
+pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
+    let format = args
+        .output
+        .map(|f| f.require(&[Format::Yaml, Format::Json], "deploy"))
+        .transpose()?;
+    let project = args.project.load_optional()?;
+    if let Some(p) = &project {
+        p.print_warnings();
+    }
+    let environment = match (&args.environment, &project) {
+        (None, _) => None,
+        (Some(name), Some(p)) => Some(p.environment(name)?.clone()),
+        (Some(name), None) => {
+            return Err(Error::Usage(format!(
+                "--environment {name} needs kmcp.yaml: run in the project folder or pass -d DIR / -f FILE"
+            )));
+        }
+    };
+    let secret = match (&environment, &project) {
+        (Some(env), Some(p)) if env.provider == Provider::Kubernetes && env.enabled => {
+            p.kubernetes_environment(&env.name)?.secret_name.clone()
+        }
+        (Some(env), _) => {
+            eprintln!(
+                "note: environment {:?} is {}: the server gets no Secret (secretRefs is empty)",
+                env.name,
+                if env.enabled {
+                    format!("of provider {}", env.provider)
+                } else {
+                    "disabled".to_string()
+                }
+            );
+            None
+        }
+        _ => None,
+    };
+    let resolve_ns = |context_ns: Option<&str>| -> Result<String> {
+        match (&environment, &project) {
+            (Some(env), Some(p)) => Ok(p
+                .namespace_for(env, global.namespace.as_deref(), context_ns)?
+                .0),
+            _ => Ok(global
+                .namespace
+                .clone()
+                .or(context_ns.map(str::to_string))
+                .unwrap_or_else(|| "default".into())),
+        }
+    };
+    let plan_for = |namespace: String| -> Result<Plan> {
+        let plan = deploy_plan::build(&Inputs {
+            name: args.name.as_deref(),
+            project: project.as_ref(),
+            namespace,
+            image: args.image.as_deref(),
+            transport: args.transport.as_deref(),
+            port: args.port,
+            command: args.command.as_deref(),
+            args: &args.args,
+            env: &args.env,
+            secret: secret.as_deref(),
+        })
+        .map_err(Error::Usage)?;
+        for note in &plan.notes {
+            eprintln!("note: {note}");
+        }
+        Ok(plan)
+    };
+
+    if args.dry_run == Some(DryRun::Client) {
+        let view = global.kubeconfig_view();
+        let namespace = resolve_ns(view.namespace.as_deref())?;
+        let plan = plan_for(namespace)?;
+        eprintln!(
+            "dry run (client): the checks that need the cluster were skipped (MCPServer CRD, Secret{}, RBAC); nothing was applied",
+            if plan.server.spec.deployment.secret_refs.is_empty() {
+                ""
+            } else {
+                " and its required keys"
+            }
+        );
+        print_data(format.unwrap_or(Format::Yaml), &plan.server.to_manifest())?;
+        return Ok(Outcome::Success);
+    }
+
+    let conn = global.connect().await?;
+    let context_ns = (conn.namespace_source != Source::Flag).then_some(conn.namespace.as_str());
+    let namespace = resolve_ns(context_ns)?;
+    let plan = plan_for(namespace.clone())?;
+    let target = Target {
+        namespace,
+        environment,
+        secret,
+    };
+    preflight(&conn, &args, project.as_ref(), &target).await?;
+
+    let api: Api<MCPServer> = Api::namespaced(conn.client.clone(), &target.namespace);
+    let resource = format!("{}.{}", mcpserver::PLURAL, mcpserver::GROUP);
+    let name = plan.name.as_str();
+    let before = conn
+        .call(
+            Action::new("get", &resource, Some(&target.namespace)).named(name),
+            api.get_opt(name),
+        )
+        .await?;
+    // What server-side apply cannot remove (see `stale_fields`) is removed first, with a merge
+    // patch; a server-side dry run cannot include it.
+    if let Some(patch) = before.as_ref().and_then(|b| stale_fields(b, &plan.server))
+        && args.dry_run.is_none()
+    {
+        conn.call(
+            Action::new("patch", &resource, Some(&target.namespace)).named(name),
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)),
+        )
+        .await?;
+    }
+    let mut params = PatchParams::apply(MANAGER);
+    if args.dry_run == Some(DryRun::Server) {
+        params = params.dry_run();
+    }
+    let manifest = plan.server.to_manifest();
+    let applied = api
+        .patch(name, &params, &Patch::Apply(&manifest))
+        .await
+        .map_err(|e| apply_error(&conn, e, &resource, &target.namespace, name))?;
+    let verb = match &before {
+        None => "created",
+        Some(b) if b.metadata.resource_version == applied.metadata.resource_version => "unchanged",
+        Some(_) => "configured",
+    };
+    let id = format!("{resource}/{name}");
+    if args.dry_run == Some(DryRun::Server) {
+        eprintln!(
+            "{id} would be {verb} in namespace {} (server dry run: every check passed, nothing was applied)",
+            target.namespace
+        );
+        print_data(format.unwrap_or(Format::Yaml), &clean(&applied))?;
+        return Ok(Outcome::Success);
+    }
+    match format {
+        Some(f) => {
+            eprintln!("{id} {verb} in namespace {}", target.namespace);
+            print_data(f, &clean(&applied))?;
+        }
+        None => println!("{id} {verb}"),
+    }
+    if args.wait {
+        return wait_ready(&conn, &api, name, &target.namespace, args.wait_timeout()).await;
+    }
+    Ok(Outcome::Success)
+}
+
+/// A merge patch that removes what server-side apply cannot: the other transport's field when
+/// the transport changes (an empty `stdioTransport: {}` has no field to own), and a map or list
+/// that kubectl-kmcp applied and now wants empty (`env`, `args`, `secretRefs`: dropping its last
+/// entry leaves a `null` the schema refuses). `None` when nothing is stale.
+fn stale_fields(live: &MCPServer, desired: &MCPServer) -> Option<serde_json::Value> {
+    let mut spec = serde_json::Map::new();
+    if live.spec.stdio_transport.is_some() && desired.spec.stdio_transport.is_none() {
+        spec.insert("stdioTransport".into(), serde_json::Value::Null);
+    }
+    if live.spec.http_transport.is_some() && desired.spec.http_transport.is_none() {
+        spec.insert("httpTransport".into(), serde_json::Value::Null);
+    }
+    let (l, d) = (&live.spec.deployment, &desired.spec.deployment);
+    let mut deployment = serde_json::Map::new();
+    for (field, live_set, desired_empty) in [
+        ("env", !l.env.is_empty(), d.env.is_empty()),
+        ("args", !l.args.is_empty(), d.args.is_empty()),
+        (
+            "secretRefs",
+            !l.secret_refs.is_empty(),
+            d.secret_refs.is_empty(),
+        ),
+    ] {
+        if live_set && desired_empty && applied_by_us(live, &["spec", "deployment", field]) {
+            deployment.insert(field.into(), serde_json::Value::Null);
+        }
+    }
+    if !deployment.is_empty() {
+        spec.insert("deployment".into(), deployment.into());
+    }
+    (!spec.is_empty()).then(|| serde_json::json!({ "spec": spec }))
+}
+
+/// Whether kubectl-kmcp's server-side apply owns the field at `path` (from managedFields).
+fn applied_by_us(live: &MCPServer, path: &[&str]) -> bool {
+    live.metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter(|m| {
+            m.manager.as_deref() == Some(MANAGER) && m.operation.as_deref() == Some("Apply")
+        })
+        .filter_map(|m| m.fields_v1.as_ref())
+        .any(|f| {
+            path.iter()
+                .try_fold(&f.0, |v, key| v.get(format!("f:{key}")))
+                .is_some()
+        })
+}
+
+/// The object as printed: with apiVersion/kind, without managedFields.
+fn clean(server: &MCPServer) -> serde_json::Value {
+    let mut server = server.clone();
+    server.metadata.managed_fields = None;
+    server.to_manifest()
+}
+
+/// A failed server-side apply, explained; a conflict names the other field manager's fields.
+fn apply_error(
+    conn: &Connection,
+    err: kube::Error,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> Error {
+    if status_code(&err) == Some(409) {
+        let message = match &err {
+            kube::Error::Api(s) => s.message.clone(),
+            _ => String::new(),
+        };
+        return Error::Refused(format!(
+            "{resource}/{name} in namespace {namespace:?} has fields owned by another field manager ({message}); nothing was changed: change them with the tool that owns them, or remove that tool's ownership (`kubectl apply --server-side --force-conflicts --field-manager {MANAGER}`) if kubectl-kmcp should own them"
+        ));
+    }
+    conn.explain(
+        err,
+        &Action::new("patch", resource, Some(namespace)).named(name),
+    )
+}
+
+/// Every pre-flight check that needs the cluster; all failures are reported together and
+/// nothing is written when one fails.
+async fn preflight(
+    conn: &Connection,
+    args: &DeployArgs,
+    project: Option<&Project>,
+    target: &Target,
+) -> Result<()> {
+    let ns = target.namespace.as_str();
+    let mut failures: Vec<String> = Vec::new();
+
+    // 1. The CRD, through discovery (every authenticated user may read it).
+    let api_version = format!("{}/{}", mcpserver::GROUP, mcpserver::VERSION);
+    let discovery = match conn.timeout {
+        Some(t) => tokio::time::timeout(t, conn.client.list_api_group_resources(&api_version))
+            .await
+            .unwrap_or_else(|_| {
+                Err(kube::Error::Service(
+                    "timed out (--request-timeout)".to_string().into(),
+                ))
+            }),
+        None => conn.client.list_api_group_resources(&api_version).await,
+    };
+    let installed = match discovery {
+        Ok(list) => list.resources.iter().any(|r| r.name == mcpserver::PLURAL),
+        Err(e) if is_not_found(&e) => false,
+        Err(e) => {
+            return Err(conn.explain(e, &Action::new("get", "apis", None).named(&api_version)));
+        }
+    };
+    if !installed {
+        failures.push(format!(
+            "the MCPServer CRD ({}, {api_version}) is not installed on {}: install kmcp's CRDs with `helm install kmcp-crds oci://ghcr.io/kagent-dev/kmcp/helm/kmcp-crds --namespace kmcp-system --create-namespace` and the controller with `kmcp install`",
+            mcpserver::CRD_NAME,
+            conn.server
+        ));
+    }
+
+    // 2. The environment's Secret and the required keys of .env.example.
+    if let (Some(secret), Some(env)) = (&target.secret, &target.environment) {
+        let sync = sync_command(args, &env.name);
+        let secrets: Api<Secret> = Api::namespaced(conn.client.clone(), ns);
+        match secrets.get(secret).await {
+            Ok(live) => {
+                if let Some(project) = project {
+                    match envfile::load_example(&project.dir) {
+                        Ok(Some(example)) => {
+                            let keys = live.data.as_ref().into_iter().flat_map(|d| d.keys());
+                            let missing = example.missing_required(keys.map(String::as_str));
+                            if !missing.is_empty() {
+                                failures.push(format!(
+                                    "Secret {secret:?} in namespace {ns:?} lacks the required key{} {} of {}: add {} to the environment's env file and run `{sync}`",
+                                    if missing.len() == 1 { "" } else { "s" },
+                                    missing.join(", "),
+                                    example.path.display(),
+                                    if missing.len() == 1 { "it" } else { "them" },
+                                ));
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => failures.push(format!(
+                            "{e}; fix .env.example so that its required keys can be checked"
+                        )),
+                    }
+                }
+            }
+            Err(e) if is_not_found(&e) => {
+                let elsewhere = other_namespaces(conn, secret, ns).await;
+                let hint = match elsewhere {
+                    Some(list) if !list.is_empty() => {
+                        let mut shown: Vec<String> =
+                            list.iter().take(5).map(|n| format!("{n:?}")).collect();
+                        if list.len() > 5 {
+                            shown.push(format!("and {} more", list.len() - 5));
+                        }
+                        format!(
+                            " (a Secret of that name exists in namespace{} {}, but a secretRefs entry can only name a Secret in the server's own namespace)",
+                            if list.len() == 1 { "" } else { "s" },
+                            shown.join(", ")
+                        )
+                    }
+                    Some(_) => " (nor in any other namespace)".to_string(),
+                    None => String::new(),
+                };
+                failures.push(format!(
+                    "Secret {secret:?} of environment {:?} not found in namespace {ns:?}{hint}: create it with `{sync}`",
+                    env.name
+                ));
+            }
+            Err(e) if is_forbidden(&e) => {
+                let action = Action::new("get", "secrets", Some(ns)).named(secret);
+                eprintln!(
+                    "warning: cannot read Secret {secret:?} in namespace {ns:?} (forbidden): whether it exists and has the required keys was not checked; check with `{}`",
+                    action.can_i_command(conn)
+                );
+            }
+            Err(e) => {
+                return Err(conn.explain(e, &Action::new("get", "secrets", Some(ns)).named(secret)));
+            }
+        }
+    }
+
+    // 3. RBAC: create and patch MCPServers here (server-side apply needs both).
+    let questions = [
+        Question::new("create", mcpserver::GROUP, mcpserver::PLURAL, Some(ns)),
+        Question::new("patch", mcpserver::GROUP, mcpserver::PLURAL, Some(ns)),
+    ];
+    let answers = access::can_i_all(conn, &questions).await?;
+    for a in answers.iter().filter(|a| !a.allowed) {
+        let user = conn.user.as_deref().unwrap_or("the current user");
+        failures.push(format!(
+            "user {user:?} cannot {} {} in namespace {ns:?}, which deploy needs: check with `{}` and ask a cluster admin for a Role that allows create and patch on {}",
+            a.question.verb,
+            mcpserver::CRD_NAME,
+            a.question.can_i_command(conn),
+            mcpserver::CRD_NAME
+        ));
+    }
+
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let list: String = failures.iter().map(|f| format!("\n  - {f}")).collect();
+    Err(Error::Refused(format!(
+        "pre-flight check{} failed, nothing was applied:{list}",
+        if failures.len() == 1 { "" } else { "s" }
+    )))
+}
+
+/// The namespaces other than `ns` that hold a Secret named `name`; `None` when the user may not
+/// list Secrets across namespaces (only metadata is fetched: no value leaves the server).
+async fn other_namespaces(conn: &Connection, name: &str, ns: &str) -> Option<Vec<String>> {
+    let all: Api<Secret> = Api::all(conn.client.clone());
+    let lp = ListParams::default().fields(&format!("metadata.name={name}"));
+    let list = all.list_metadata(&lp).await.ok()?;
+    Some(
+        list.items
+            .into_iter()
+            .filter_map(|s| s.metadata.namespace)
+            .filter(|n| n != ns)
+            .collect(),
+    )
+}
+
+/// The exact `secrets sync` command that creates the environment's Secret.
+fn sync_command(args: &DeployArgs, env: &str) -> String {
+    let mut cmd = format!("kubectl kmcp secrets sync {env}");
+    if let Some(dir) = &args.project.project_dir {
+        cmd.push_str(&format!(" -d {}", dir.display()));
+    }
+    if let Some(file) = &args.project.file {
+        cmd.push_str(&format!(" -f {}", file.display()));
+    }
+    cmd
+}
+
+/// Where the server stands: the first condition of the controller's sequence that is not
+/// `True`, with its reason.
+fn progress(status: Option<&MCPServerStatus>) -> String {
+    let Some(status) = status.filter(|s| !s.conditions.is_empty()) else {
+        return "no conditions yet (is the kmcp controller running?)".into();
+    };
+    let reported = mcpserver::CONDITIONS
+        .iter()
+        .filter_map(|t| status.condition(t))
+        .find(|c| c.status != "True")
+        .map(|c| {
+            let reason = c.reason.as_deref().map(|r| format!(" ({r})"));
+            format!("{}={}{}", c.type_, c.status, reason.unwrap_or_default())
+        });
+    let missing = || {
+        mcpserver::CONDITIONS
+            .iter()
+            .find(|t| status.condition(t).is_none())
+            .map(|t| format!("{t} not reported yet"))
+    };
+    reported
+        .or_else(missing)
+        .unwrap_or_else(|| "Ready=True for an older generation".into())
+}
+
+/// Whether the server is Ready for its current spec.
+fn is_ready(server: &MCPServer) -> bool {
+    let Some(status) = &server.status else {
+        return false;
+    };
+    let current = match (status.observed_generation, server.metadata.generation) {
+        (Some(seen), Some(generation)) => seen >= generation,
+        _ => true,
+    };
+    status.is_ready() && current
+}
+
+/// `--wait`: polls the MCPServer until `Ready=True`; a spinner on a terminal, one line per change
+/// of state otherwise; on timeout the conditions and pod problems, exit 1.
+async fn wait_ready(
+    conn: &Connection,
+    api: &Api<MCPServer>,
+    name: &str,
+    ns: &str,
+    timeout: Duration,
+) -> Result<Outcome> {
+    let resource = format!("{}.{}", mcpserver::PLURAL, mcpserver::GROUP);
+    let start = Instant::now();
+    let terminal = output::stderr_is_terminal();
+    let frames = ['|', '/', '-', '\\'];
+    let mut tick = 0usize;
+    let mut last = String::new();
+    let mut server;
+    loop {
+        server = conn
+            .call(
+                Action::new("get", &resource, Some(ns)).named(name),
+                api.get(name),
+            )
+            .await?;
+        if is_ready(&server) {
+            if terminal {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!(
+                "{resource}/{name} is Ready ({}s)",
+                start.elapsed().as_secs()
+            );
+            return Ok(Outcome::Success);
+        }
+        let now = progress(server.status.as_ref());
+        if terminal {
+            eprint!(
+                "\r\x1b[2K{} waiting for {resource}/{name} to be Ready: {now}",
+                frames[tick % frames.len()]
+            );
+            tick += 1;
+        } else if now != last {
+            eprintln!("waiting for {resource}/{name} to be Ready: {now}");
+        }
+        last = now;
+        if start.elapsed() >= timeout {
+            break;
+        }
+        let left = timeout.saturating_sub(start.elapsed());
+        tokio::time::sleep(left.min(Duration::from_millis(500))).await;
+    }
+    if terminal {
+        eprintln!();
+    }
+    eprintln!(
+        "error: {resource}/{name} in namespace {ns:?} is not Ready after {:?} (--timeout)",
+        timeout
+    );
+    eprint!("{}", conditions_report(server.status.as_ref()));
+    eprint!("{}", pod_problems(conn, name, ns).await);
+    eprintln!(
+        "run `kubectl kmcp troubleshoot {name} -n {ns}` for every check, or wait longer with --timeout"
+    );
+    Ok(Outcome::Findings)
+}
+
+/// The conditions as a table (type, status, reason, message), for the timeout report.
+fn conditions_report(status: Option<&MCPServerStatus>) -> String {
+    let conditions = status.map(|s| s.conditions.as_slice()).unwrap_or_default();
+    if conditions.is_empty() {
+        return "conditions: none; the kmcp controller has not seen the server (is it running? `kubectl get pods -n kmcp-system`)\n".into();
+    }
+    let mut table = report::table(["condition", "status", "reason", "message"]);
+    for c in conditions {
+        table.add_row([
+            c.type_.as_str(),
+            c.status.as_str(),
+            c.reason.as_deref().unwrap_or(""),
+            c.message.as_deref().unwrap_or(""),
+        ]);
+    }
+    report::render(&table)
+}
+
+/// A small version of what `troubleshoot` reports about the server's pods: why each container
+/// is waiting or has terminated, and its restarts.
+async fn pod_problems(conn: &Connection, name: &str, ns: &str) -> String {
+    let pods: Api<Pod> = Api::namespaced(conn.client.clone(), ns);
+    let selector = mcpserver::pod_selector(name);
+    let list = match pods.list(&ListParams::default().labels(&selector)).await {
+        Ok(list) => list,
+        Err(e) => {
+            return format!(
+                "pods: not checked ({})\n",
+                conn.explain(e, &Action::new("list", "pods", Some(ns)))
+            );
+        }
+    };
+    if list.items.is_empty() {
+        return format!(
+            "pods: none with labels {selector} in namespace {ns:?}; the controller has not created the Deployment's pods yet\n"
+        );
+    }
+    let mut out = String::new();
+    for pod in &list.items {
+        let pod_name = pod.metadata.name.as_deref().unwrap_or("?");
+        let status = pod.status.as_ref();
+        let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
+        let mut problems = Vec::new();
+        let containers = status.into_iter().flat_map(|s| {
+            s.init_container_statuses
+                .iter()
+                .flatten()
+                .chain(s.container_statuses.iter().flatten())
+        });
+        for cs in containers {
+            let state = cs.state.as_ref();
+            if let Some(w) = state.and_then(|s| s.waiting.as_ref()) {
+                problems.push(format!(
+                    "container {} waiting: {}{}",
+                    cs.name,
+                    w.reason.as_deref().unwrap_or("?"),
+                    w.message
+                        .as_deref()
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                ));
+            }
+            let terminated = state
+                .and_then(|s| s.terminated.as_ref())
+                .or(cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()));
+            if let Some(t) = terminated.filter(|t| t.exit_code != 0) {
+                problems.push(format!(
+                    "container {} terminated: {} (exit code {}){}",
+                    cs.name,
+                    t.reason.as_deref().unwrap_or("Error"),
+                    t.exit_code,
+                    t.message
+                        .as_deref()
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                ));
+            }
+            if cs.restart_count > 0 {
+                problems.push(format!(
+                    "container {} restarted {} time{}",
+                    cs.name,
+                    cs.restart_count,
+                    if cs.restart_count == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        if problems.is_empty() {
+            out.push_str(&format!(
+                "pod {pod_name}: {phase}, no container problem reported\n"
+            ));
+        } else {
+            for p in problems {
+                out.push_str(&format!("pod {pod_name}: {p}\n"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry};
+    use serde_json::json;
+
+    fn server(v: serde_json::Value) -> MCPServer {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn stale_fields_remove_the_old_transport_and_emptied_fields_we_own() {
+        let mut live = server(
+            json!({"spec": {"deployment": {"env": {"A": "1"}, "args": ["x"]},
+            "transportType": "http", "httpTransport": {"targetPort": 3000}}}),
+        );
+        let desired = server(json!({"spec": {"deployment": {}, "transportType": "stdio",
+            "stdioTransport": {}}}));
+        // Not applied by us: env and args are someone else's and stay.
+        assert_eq!(
+            stale_fields(&live, &desired),
+            Some(json!({"spec": {"httpTransport": null}}))
+        );
+        live.metadata.managed_fields = Some(vec![ManagedFieldsEntry {
+            manager: Some(MANAGER.into()),
+            operation: Some("Apply".into()),
+            fields_v1: Some(FieldsV1(
+                json!({"f:spec": {"f:deployment": {"f:env": {"f:A": {}}}}}),
+            )),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            stale_fields(&live, &desired),
+            Some(json!({"spec": {"httpTransport": null, "deployment": {"env": null}}}))
+        );
+        assert_eq!(stale_fields(&desired, &desired), None);
+    }
+
+    #[test]
+    fn progress_names_the_first_condition_that_is_not_true() {
+        assert!(progress(None).contains("no conditions yet"));
+        let s: MCPServerStatus = serde_json::from_value(json!({"conditions": [
+            {"type": "Accepted", "status": "True"},
+            {"type": "Ready", "status": "False", "reason": "PodsNotReady"},
+        ]}))
+        .unwrap();
+        assert_eq!(progress(Some(&s)), "Ready=False (PodsNotReady)");
+        let s: MCPServerStatus = serde_json::from_value(json!({"conditions": [
+            {"type": "Accepted", "status": "True"},
+        ]}))
+        .unwrap();
+        assert_eq!(progress(Some(&s)), "ResolvedRefs not reported yet");
+    }
+
+    #[test]
+    fn ready_only_for_the_current_generation() {
+        let ready =
+            json!({"conditions": [{"type": "Ready", "status": "True"}], "observedGeneration": 1});
+        assert!(is_ready(&server(
+            json!({"metadata": {"generation": 1}, "status": ready})
+        )));
+        assert!(!is_ready(&server(
+            json!({"metadata": {"generation": 2}, "status": ready})
+        )));
+        assert!(!is_ready(&server(json!({"metadata": {"generation": 1}}))));
+        let report = conditions_report(server(json!({"status": ready})).status.as_ref());
+        assert!(report.starts_with("CONDITION"), "{report}");
+    }
 }

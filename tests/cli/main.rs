@@ -2,5 +2,6 @@
 mod harness;
 
 mod core;
+mod deploy;
 mod foundation;
 mod sync;
