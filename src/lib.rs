@@ -5,6 +5,7 @@ pub mod access;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod diagnosis;
 pub mod envfile;
 pub mod error;
 pub mod logging;
