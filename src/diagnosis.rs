@@ -451,7 +451,7 @@ fn check_mcpserver(f: &Facts) -> Check {
                     "no MCPServer {} in namespace {}, but one of that name exists in namespace {}",
                     f.server,
                     f.namespace,
-                    elsewhere.join(", ")
+                    few(&elsewhere.iter().map(String::as_str).collect::<Vec<_>>())
                 ),
             )
             .hint(hint)
@@ -538,7 +538,7 @@ fn check_namespace(f: &Facts) -> Check {
                 problems.push(format!(
                     "MCPServer {} is in namespace {}, not in {}",
                     f.server,
-                    names.join(", "),
+                    few(&names),
                     f.namespace
                 ));
                 hints.push(match &f.environment {
@@ -559,7 +559,7 @@ fn check_namespace(f: &Facts) -> Check {
                 if let Some(others) = f.secrets_elsewhere.get(name).filter(|o| !o.is_empty()) {
                     problems.push(format!(
                         "Secret {name} is in namespace {}, not in {} where the server reads it",
-                        others.join(", "),
+                        few(&others.iter().map(String::as_str).collect::<Vec<_>>()),
                         f.namespace
                     ));
                     hints.push(secret_create_hint(f, name));
@@ -572,6 +572,15 @@ fn check_namespace(f: &Facts) -> Check {
         Check::new("namespace", CheckStatus::Pass, agree.join("\n"))
     } else {
         Check::new("namespace", CheckStatus::Fail, problems.join("\n")).hint(dedup(hints))
+    }
+}
+
+/// At most five names, then how many more.
+fn few(names: &[&str]) -> String {
+    if names.len() <= 5 {
+        names.join(", ")
+    } else {
+        format!("{} and {} more", names[..5].join(", "), names.len() - 5)
     }
 }
 
@@ -664,7 +673,7 @@ fn check_secret(f: &Facts) -> Check {
                     .secrets_elsewhere
                     .get(name)
                     .filter(|o| !o.is_empty())
-                    .map(|o| format!("; a Secret of that name exists in namespace {}, but a pod reads Secrets only from its own namespace", o.join(", ")))
+                    .map(|o| format!("; a Secret of that name exists in namespace {}, but a pod reads Secrets only from its own namespace", few(&o.iter().map(String::as_str).collect::<Vec<_>>())))
                     .unwrap_or_default();
                 let sev = if optional {
                     CheckStatus::Warn
