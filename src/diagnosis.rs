@@ -1347,7 +1347,7 @@ fn check_pods(f: &Facts) -> Check {
                 } else if !unknown.is_empty() {
                     raise(&mut status, CheckStatus::Warn);
                     lines.push(format!(
-                        "pod {name}: cannot tell whether container {} gets {}: Secret {} could not be read",
+                        "pod {name}: cannot tell whether container {} gets {}: Secret {} is missing or unreadable (see the secret check)",
                         mcpserver::SERVER_CONTAINER,
                         missing.join(", "),
                         unknown.join(", ")

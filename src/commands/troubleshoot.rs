@@ -140,7 +140,15 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
     if let (Some(p), Some(env)) = (&project, &environment) {
         read_env_file(&mut facts, p, env);
     }
-    if let Some(p) = &project {
+    // .env.example describes the project's own server: not another SERVER named on the command
+    // line from inside the project directory.
+    let own_server = project
+        .as_ref()
+        .is_some_and(|p| server_name(&p.name).as_deref() == Some(server.as_str()));
+    if let Some(p) = project
+        .as_ref()
+        .filter(|_| own_server || environment.is_some())
+    {
         facts.example = match envfile::load_example(&p.dir) {
             Ok(Some(ex)) => Some(Ok(ExampleFacts {
                 path: ex.path.display().to_string(),

@@ -34,6 +34,13 @@ struct Names {
 }
 
 impl Names {
+    /// Unique per test process too: a cluster reused across runs keeps earlier runs' objects.
+    fn new(prefix: &str) -> Names {
+        let server = format!("{prefix}-{}", std::process::id() % 100000);
+        Names {
+            server: Box::leak(server.into_boxed_str()),
+        }
+    }
     fn secret(&self) -> String {
         format!("{}-secrets", self.server)
     }
@@ -190,7 +197,7 @@ fn assert_hint(checks: &BTreeMap<String, Value>, id: &str, hint: &str) {
 
 #[tokio::test]
 async fn healthy_setup_passes_every_check() {
-    let n = Names { server: "ts-ok" };
+    let n = Names::new("ts-ok");
     let c = cluster();
     let client = admin().await;
     let ns = c.namespace("ts-ok");
@@ -270,15 +277,17 @@ async fn healthy_setup_passes_every_check() {
         .dir(dir.path())
         .run();
     yaml.assert_ok();
-    assert!(yaml.stdout.starts_with("server: ts-ok"), "{}", yaml.stdout);
+    assert!(
+        yaml.stdout.starts_with(&format!("server: {}", n.server)),
+        "{}",
+        yaml.stdout
+    );
     assert!(yaml.stdout.contains("- id: context"), "{}", yaml.stdout);
 }
 
 #[tokio::test]
 async fn missing_secret_is_caught_by_secret_and_by_the_pods_status_and_events() {
-    let n = Names {
-        server: "ts-nosecret",
-    };
+    let n = Names::new("ts-nosecret");
     let secret = n.secret();
     let c = cluster();
     let client = admin().await;
@@ -334,9 +343,7 @@ async fn missing_secret_is_caught_by_secret_and_by_the_pods_status_and_events() 
 
 #[tokio::test]
 async fn secret_in_the_wrong_namespace_is_named() {
-    let n = Names {
-        server: "ts-wrongns",
-    };
+    let n = Names::new("ts-wrongns");
     let secret = n.secret();
     let c = cluster();
     let client = admin().await;
@@ -370,9 +377,7 @@ async fn secret_in_the_wrong_namespace_is_named() {
 
 #[tokio::test]
 async fn server_in_another_namespace_than_kmcp_yaml_says() {
-    let n = Names {
-        server: "ts-elsewhere",
-    };
+    let n = Names::new("ts-elsewhere");
     let c = cluster();
     let client = admin().await;
     let ns = c.namespace("ts-yaml");
@@ -419,7 +424,7 @@ async fn server_in_another_namespace_than_kmcp_yaml_says() {
 
 #[tokio::test]
 async fn missing_key_fails_keys_and_the_pod_environment() {
-    let n = Names { server: "ts-key" };
+    let n = Names::new("ts-key");
     let secret = n.secret();
     let c = cluster();
     let client = admin().await;
@@ -454,7 +459,7 @@ async fn missing_key_fails_keys_and_the_pod_environment() {
 
 #[tokio::test]
 async fn local_file_drifted_from_the_cluster() {
-    let n = Names { server: "ts-drift" };
+    let n = Names::new("ts-drift");
     let c = cluster();
     let client = admin().await;
     let ns = c.namespace("ts-drift");
@@ -492,7 +497,7 @@ async fn local_file_drifted_from_the_cluster() {
 
 #[tokio::test]
 async fn user_without_rights_is_told_which_verbs_are_missing() {
-    let n = Names { server: "ts-rbac" };
+    let n = Names::new("ts-rbac");
     let secret = n.secret();
     let c = cluster();
     let client = admin().await;
