@@ -1153,6 +1153,25 @@ fn check_pods(f: &Facts) -> Check {
         }
     }
 
+    // Warning events about the MCPServer itself and its Deployment (named like the server).
+    for e in f.events.iter().filter(|e| {
+        s(e, &["involvedObject", "name"]) == Some(f.server.as_str())
+            && matches!(
+                s(e, &["involvedObject", "kind"]),
+                Some("MCPServer") | Some("Deployment")
+            )
+            && s(e, &["type"]) == Some("Warning")
+    }) {
+        raise(&mut status, CheckStatus::Warn);
+        lines.push(format!(
+            "event {} on {} {}: {}",
+            s(e, &["reason"]).unwrap_or(""),
+            s(e, &["involvedObject", "kind"]).unwrap_or(""),
+            f.server,
+            s(e, &["message"]).unwrap_or("")
+        ));
+    }
+
     let pods = match &f.pods {
         Fetch::Got(p) => p,
         Fetch::Forbidden(cmd) => {
@@ -1838,6 +1857,24 @@ mod tests {
         );
         assert!(pods.detail.contains("InvalidEnvironmentVariableNames"));
         assert!(pods.hint.contains("--previous"));
+    }
+
+    #[test]
+    fn warning_events_on_the_server_are_shown() {
+        let mut f = healthy();
+        f.events = vec![
+            json!({"involvedObject": {"kind": "MCPServer", "name": "weather"}, "type": "Warning",
+                   "reason": "ReconcileError", "message": "deployment could not be created"}),
+            json!({"involvedObject": {"kind": "MCPServer", "name": "weather"}, "type": "Normal",
+                   "reason": "Reconciled", "message": "ok"}),
+        ];
+        let pods = by_id(&diagnose(&f), "pods").clone();
+        assert_eq!(pods.status, CheckStatus::Warn);
+        assert!(
+            pods.detail
+                .contains("event ReconcileError on MCPServer weather")
+        );
+        assert!(!pods.detail.contains("Reconciled:"));
     }
 
     #[test]

@@ -552,6 +552,13 @@ async fn user_without_rights_is_told_which_verbs_are_missing() {
     );
     assert_check(&checks, "drift", "skip", "");
     assert_check(&checks, "can-i", "fail", "user bob may not get secrets");
+    // The reproduction lines ask as bob too, not as the kubeconfig's admin.
+    assert_hint(
+        &checks,
+        "can-i",
+        &format!("kubectl auth can-i get secrets -n {ns} --context admin --as bob"),
+    );
+    assert_hint(&checks, "secret", "--as bob");
 }
 
 #[tokio::test]
