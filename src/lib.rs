@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod deploy_plan;
+pub mod diagnosis;
 pub mod envfile;
 pub mod error;
 pub mod logging;

@@ -5,3 +5,4 @@ mod core;
 mod deploy;
 mod foundation;
 mod sync;
+mod troubleshoot;
