@@ -7,6 +7,7 @@ pub mod client;
 pub mod commands;
 pub mod envfile;
 pub mod error;
+pub mod findings;
 pub mod logging;
 pub mod mcpserver;
 pub mod output;
