@@ -8,7 +8,8 @@
 //! to a missing Secret or key are `ok` with a note.
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
 use crate::mcpserver::{RefKind, SecretRef};
 use crate::report::Severity;
@@ -70,60 +71,96 @@ impl SecretInfo {
     pub fn manager(&self) -> Option<&str> {
         self.tool().or(self.field_manager.as_deref())
     }
+}
 
-    /// Builds the info from a Secret's JSON: `data`/`stringData` key names, labels, owner
-    /// references, annotations, type, managedFields. Values are not read.
-    pub fn from_json(secret: &serde_json::Value) -> SecretInfo {
-        let meta = &secret["metadata"];
-        let mut keys = BTreeSet::new();
-        for field in ["data", "stringData"] {
-            if let Some(map) = secret[field].as_object() {
-                keys.extend(map.keys().cloned());
-            }
-        }
-        let owner = meta["ownerReferences"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|o| o["controller"].as_bool() == Some(true))
-            .and_then(|o| o["kind"].as_str())
-            .map(str::to_string);
-        let annotations = meta["annotations"].as_object();
-        let has_annotation =
-            |prefix: &str| annotations.is_some_and(|a| a.keys().any(|k| k.starts_with(prefix)));
-        let known_tool = if has_annotation("cert-manager.io/") {
-            Some("cert-manager".to_string())
-        } else if has_annotation("reconcile.external-secrets.io/") {
-            Some("external-secrets".to_string())
-        } else if has_annotation("sealedsecrets.bitnami.com/") {
-            Some("sealed-secrets".to_string())
-        } else if secret["type"].as_str() == Some("kubernetes.io/service-account-token") {
-            Some("service-account-token".to_string())
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawMeta {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    /// Keys only: an annotation (kubectl's last-applied-configuration) can hold the data.
+    #[serde(default)]
+    annotations: BTreeMap<String, IgnoredAny>,
+    #[serde(default)]
+    owner_references: Vec<RawOwner>,
+    #[serde(default)]
+    managed_fields: Vec<RawManagedField>,
+    creation_timestamp: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawOwner {
+    #[serde(default)]
+    kind: String,
+    controller: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawManagedField {
+    manager: Option<String>,
+    time: Option<String>,
+}
+
+/// A Secret as the audit reads it: the values are skipped by the parser, never decoded.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawSecret {
+    pub metadata: RawMeta,
+    #[serde(rename = "type")]
+    secret_type: Option<String>,
+    #[serde(default)]
+    data: BTreeMap<String, IgnoredAny>,
+    #[serde(default)]
+    string_data: BTreeMap<String, IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+pub struct RawSecretList {
+    pub items: Vec<RawSecret>,
+}
+
+impl RawSecret {
+    /// The key names and metadata; the values were never read.
+    pub fn info(self) -> SecretInfo {
+        let m = self.metadata;
+        let annotation = |prefix: &str| m.annotations.keys().any(|k| k.starts_with(prefix));
+        let known_tool = if annotation("cert-manager.io/") {
+            Some("cert-manager")
+        } else if annotation("reconcile.external-secrets.io/") {
+            Some("external-secrets")
+        } else if annotation("sealedsecrets.bitnami.com/") {
+            Some("sealed-secrets")
+        } else if self.secret_type.as_deref() == Some("kubernetes.io/service-account-token") {
+            Some("service-account-token")
         } else {
             None
         };
-        let fields = meta["managedFields"].as_array();
-        let field_manager = fields
-            .and_then(|f| f.first())
-            .and_then(|f| f["manager"].as_str())
-            .map(str::to_string);
-        let last_change = fields
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f["time"].as_str())
-            .max()
-            .or(meta["creationTimestamp"].as_str())
-            .map(str::to_string);
         SecretInfo {
-            keys,
-            managed_by: meta["labels"][MANAGED_BY_LABEL]
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
-            owner,
-            known_tool,
-            field_manager,
-            last_change,
+            keys: self
+                .data
+                .into_keys()
+                .chain(self.string_data.into_keys())
+                .collect(),
+            managed_by: m
+                .labels
+                .get(MANAGED_BY_LABEL)
+                .filter(|v| !v.is_empty())
+                .cloned(),
+            owner: m
+                .owner_references
+                .iter()
+                .find(|o| o.controller == Some(true))
+                .map(|o| o.kind.clone()),
+            known_tool: known_tool.map(str::to_string),
+            field_manager: m.managed_fields.first().and_then(|f| f.manager.clone()),
+            last_change: m
+                .managed_fields
+                .iter()
+                .filter_map(|f| f.time.clone())
+                .max()
+                .or(m.creation_timestamp),
         }
     }
 }
@@ -819,6 +856,10 @@ mod tests {
         assert_eq!(summary.worst(), Severity::Error);
     }
 
+    fn parse_secret(v: serde_json::Value) -> SecretInfo {
+        serde_json::from_value::<RawSecret>(v).unwrap().info()
+    }
+
     #[test]
     fn secret_info_keeps_key_names_and_metadata_only() {
         let v = json!({
@@ -833,25 +874,25 @@ mod tests {
             },
             "data": {"API_KEY": "c2VjcmV0"}
         });
-        let i = SecretInfo::from_json(&v);
+        let i = parse_secret(v);
         assert_eq!(i.keys.iter().collect::<Vec<_>>(), ["API_KEY"]);
+        assert!(!format!("{i:?}").contains("c2VjcmV0"), "no value is kept");
         assert_eq!(i.tool(), Some("kubectl-kmcp"));
         assert_eq!(i.last_change.as_deref(), Some("2026-01-03T00:00:00Z"));
-        let owned = SecretInfo::from_json(&json!({"metadata": {
+        let owned = parse_secret(json!({"metadata": {
             "ownerReferences": [{"kind": "ExternalSecret", "controller": true}],
             "creationTimestamp": "2026-01-01T00:00:00Z",
             "managedFields": [{"manager": "external-secrets"}]
         }}));
         assert_eq!(owned.tool(), Some("ExternalSecret"));
         assert_eq!(owned.last_change.as_deref(), Some("2026-01-01T00:00:00Z"));
-        let by_hand = SecretInfo::from_json(&json!({"metadata": {
+        let by_hand = parse_secret(json!({"metadata": {
             "managedFields": [{"manager": "kubectl-create", "time": "2026-01-01T00:00:00Z"}]
         }}));
         assert_eq!(by_hand.tool(), None);
         assert_eq!(by_hand.manager(), Some("kubectl-create"));
-        let sa = SecretInfo::from_json(
-            &json!({"type": "kubernetes.io/service-account-token", "metadata": {}}),
-        );
+        let sa =
+            parse_secret(json!({"type": "kubernetes.io/service-account-token", "metadata": {}}));
         assert_eq!(sa.tool(), Some("service-account-token"));
     }
 
