@@ -265,7 +265,8 @@ impl ProjectContext {
             && (self.secrets.is_empty() || self.secrets.iter().any(|s| s.secret == r.secret))
     }
 
-    /// The command that (re)creates this Secret, for hints.
+    /// The command that (re)creates this Secret, for hints: the kmcp.yaml environment that
+    /// syncs it when there is one, else the sync command with a placeholder and what to set.
     fn sync_hint(&self, secret: &str, namespace: &str) -> String {
         match self
             .environments_of(secret)
@@ -273,11 +274,14 @@ impl ProjectContext {
             .find(|e| e.namespace.as_deref().is_none_or(|ns| ns == namespace))
         {
             Some(e) if e.namespace.is_some() => {
-                format!("kubectl kmcp secrets sync {}", e.environment)
+                format!("`kubectl kmcp secrets sync {}`", e.environment)
             }
-            Some(e) => format!("kubectl kmcp secrets sync {} -n {namespace}", e.environment),
+            Some(e) => format!(
+                "`kubectl kmcp secrets sync {} -n {namespace}`",
+                e.environment
+            ),
             None => format!(
-                "kubectl kmcp secrets sync <env> -n {namespace} (with secretName: {secret} in kmcp.yaml)"
+                "`kubectl kmcp secrets sync ENV -n {namespace}`, ENV being the kmcp.yaml environment with `secretName: {secret}`"
             ),
         }
     }
@@ -422,7 +426,7 @@ fn evaluate_one(
                     Status::NamespaceMismatch,
                     Severity::Error,
                     format!(
-                        "Secret {:?} is not in namespace {ns:?} but exists in {}; a pod reads Secrets only from its own namespace: create it in {ns:?} (`{}`) or move the server",
+                        "Secret {:?} is not in namespace {ns:?} but exists in {}; a pod reads Secrets only from its own namespace: create it in {ns:?} with {} or move the server",
                         r.secret,
                         quote_list(&elsewhere),
                         project.sync_hint(&r.secret, ns)
@@ -451,7 +455,7 @@ fn evaluate_one(
                     Status::MissingSecret,
                     Severity::Error,
                     format!(
-                        "Secret {:?} does not exist in namespace {ns:?}; the pod cannot start: create it with `{}`",
+                        "Secret {:?} does not exist in namespace {ns:?}; the pod cannot start: create it with {}",
                         r.secret,
                         project.sync_hint(&r.secret, ns)
                     ),
@@ -492,7 +496,7 @@ fn evaluate_one(
                         Status::MissingKey,
                         Severity::Error,
                         format!(
-                            "Secret {:?} has no key {key:?}; add it (`{}`) or fix the reference",
+                            "Secret {:?} has no key {key:?}; add it with {} or fix the reference",
                             r.secret,
                             project.sync_hint(&r.secret, ns)
                         ),
@@ -515,7 +519,7 @@ fn evaluate_one(
                             Status::MissingKey,
                             Severity::Error,
                             format!(
-                                "Secret {:?} lacks key {key:?}, which {example} requires (it leaves it empty there); add it to the environment's .env file and run `{}`",
+                                "Secret {:?} lacks key {key:?}, which {example} requires (it leaves it empty there); add it to the environment's .env file and run {}",
                                 r.secret,
                                 project.sync_hint(&r.secret, ns)
                             ),
@@ -536,7 +540,7 @@ fn evaluate_one(
                     Status::Ok,
                     Severity::Warning,
                     format!(
-                        "exists, but no tool manages it (no {MANAGED_BY_LABEL} label, no controller owner): nothing recreates it; manage it with `{}`",
+                        "exists, but no tool manages it (no {MANAGED_BY_LABEL} label, no controller owner): nothing recreates it; manage it with {}",
                         project.sync_hint(&r.secret, ns)
                     ),
                 ),

@@ -134,7 +134,7 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
     }
 
     let (secrets, access) = tokio::join!(
-        read_secrets(&conn, &wanted, &referenced, &progress),
+        read_secrets(&conn, &wanted, &referenced, &as_flags(global), &progress),
         namespace_access(&conn, &access_namespaces, scope.is_none()),
     );
     progress.clear();
@@ -221,6 +221,18 @@ fn project_context(dir: &std::path::Path) -> Result<ProjectContext> {
         example_path: example.map(|e| e.path.display().to_string()),
         secrets,
     })
+}
+
+/// `--as`/`--as-group` for the `kubectl auth can-i` lines, so that they ask about the same user.
+fn as_flags(global: &KubeFlags) -> String {
+    let mut out = String::new();
+    if let Some(user) = &global.as_user {
+        out.push_str(&format!(" --as {user}"));
+    }
+    for g in &global.as_group {
+        out.push_str(&format!(" --as-group {g}"));
+    }
+    out
 }
 
 /// The list parameters of every list here: served from the watch cache.
@@ -349,7 +361,12 @@ async fn list_namespace_secrets(
     ))
 }
 
-async fn get_secret(conn: &Connection, ns: &str, name: &str) -> Result<SecretState> {
+async fn get_secret(
+    conn: &Connection,
+    as_flags: &str,
+    ns: &str,
+    name: &str,
+) -> Result<SecretState> {
     let request = Request::new(format!("/api/v1/namespaces/{ns}/secrets"))
         .get(name, &Default::default())
         .map_err(|e| Error::Failed(e.to_string()))?;
@@ -362,7 +379,7 @@ async fn get_secret(conn: &Connection, ns: &str, name: &str) -> Result<SecretSta
         }
         Err(e) if is_not_found(&e) => Ok(SecretState::Absent),
         Err(e) if is_forbidden(&e) => Ok(SecretState::Forbidden {
-            check: action.can_i_command(conn),
+            check: format!("{}{as_flags}", action.can_i_command(conn)),
         }),
         Err(e) => Err(conn.explain(e, &action)),
     }
@@ -374,6 +391,7 @@ async fn read_secrets(
     conn: &Connection,
     wanted: &BTreeMap<String, BTreeSet<String>>,
     referenced: &BTreeSet<String>,
+    as_flags: &str,
     progress: &Progress,
 ) -> Result<Secrets> {
     let total = wanted.len();
@@ -420,7 +438,7 @@ async fn read_secrets(
             futures::stream::iter(gets.into_iter().map(|(ns, name)| {
                 let done = &done;
                 async move {
-                    let r = get_secret(conn, ns, name).await;
+                    let r = get_secret(conn, as_flags, ns, name).await;
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress.say(&format!("reading Secrets one by one: {n}/{total}"));
                     (ns, name, r)
