@@ -133,8 +133,9 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
         }
     }
 
+    let as_flags = as_flags(global);
     let (secrets, access) = tokio::join!(
-        read_secrets(&conn, &wanted, &referenced, &as_flags(global), &progress),
+        read_secrets(&conn, &wanted, &referenced, &as_flags, &progress),
         namespace_access(&conn, &access_namespaces, scope.is_none()),
     );
     progress.clear();
