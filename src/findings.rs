@@ -426,7 +426,7 @@ fn evaluate_one(
                     Status::NamespaceMismatch,
                     Severity::Error,
                     format!(
-                        "Secret {:?} is not in namespace {ns:?} but exists in {}; a pod reads Secrets only from its own namespace: create it in {ns:?} with {} or move the server",
+                        "Secret {:?} is not in namespace {ns:?} but exists in {}; a pod reads Secrets only from its own namespace: create it in {ns:?} ({}), or move the server",
                         r.secret,
                         quote_list(&elsewhere),
                         project.sync_hint(&r.secret, ns)
@@ -550,12 +550,18 @@ fn evaluate_one(
     }
 }
 
+/// `"a", "b", "c" and 4 more`: a long list stays one readable line.
 fn quote_list(items: &[&str]) -> String {
-    items
+    let mut out = items
         .iter()
+        .take(3)
         .map(|s| format!("{s:?}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if items.len() > 3 {
+        out.push_str(&format!(" and {} more", items.len() - 3));
+    }
+    out
 }
 
 /// Whether the findings make the run fail under `--fail-on` (`None` = never).

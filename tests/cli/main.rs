@@ -1,5 +1,6 @@
 //! Integration tests: the plugin binary against a real kube-apiserver + etcd (see harness.rs).
 mod harness;
 
+mod audit;
 mod core;
 mod foundation;
