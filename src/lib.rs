@@ -9,6 +9,7 @@ pub mod deploy_plan;
 pub mod diagnosis;
 pub mod envfile;
 pub mod error;
+pub mod findings;
 pub mod logging;
 pub mod mcpserver;
 pub mod output;

@@ -1,6 +1,7 @@
 //! Integration tests: the plugin binary against a real kube-apiserver + etcd (see harness.rs).
 mod harness;
 
+mod audit;
 mod core;
 mod deploy;
 mod foundation;
