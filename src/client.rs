@@ -186,6 +186,8 @@ pub struct Connection {
     pub user: Option<String>,
     pub server: String,
     pub timeout: Option<Duration>,
+    /// `--as`/`--as-group` as given, so that suggested kubectl commands ask for the same user.
+    pub impersonation: Vec<String>,
 }
 
 /// What the kubeconfig says, before any connection: enough for commands that work without a
@@ -369,7 +371,20 @@ impl KubeFlags {
             user,
             server,
             timeout,
+            impersonation: self.impersonation_flags(),
         })
+    }
+
+    /// `--as USER --as-group G ...` as kubectl would take them back.
+    fn impersonation_flags(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(user) = &self.as_user {
+            out.push(format!("--as {user}"));
+        }
+        for group in &self.as_group {
+            out.push(format!("--as-group {group}"));
+        }
+        out
     }
 
     fn server_uri(&self) -> Result<http::Uri> {
@@ -567,6 +582,10 @@ impl<'a> Action<'a> {
         }
         if let Some(ctx) = &conn.context {
             cmd.push_str(&format!(" --context {ctx}"));
+        }
+        for flag in &conn.impersonation {
+            cmd.push(' ');
+            cmd.push_str(flag);
         }
         cmd
     }

@@ -239,6 +239,12 @@ async fn context_namespace_and_as_are_honoured_by_the_client() {
             "{err}"
         );
         assert!(!err.contains('\n'), "one line: {err}");
+        if extra[0] == "--as" {
+            assert!(
+                err.contains("--as restricted"),
+                "the can-i line must ask as the same user: {err}"
+            );
+        }
     }
 
     // A grant in that namespace is seen at once.
