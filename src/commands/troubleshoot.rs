@@ -228,24 +228,9 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
     })
 }
 
-/// kmcp.yaml's name made an MCPServer name the way `deploy` makes it (a DNS-1123 label: lower
-/// case, other characters `-`, runs collapsed, at most 63).
+/// kmcp.yaml's name made an MCPServer name exactly the way `deploy` makes it.
 fn server_name(name: &str) -> Option<String> {
-    let mut out = String::new();
-    for c in name.chars() {
-        let c = c.to_ascii_lowercase();
-        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            c
-        } else {
-            '-'
-        };
-        if c == '-' && (out.is_empty() || out.ends_with('-')) {
-            continue;
-        }
-        out.push(c);
-    }
-    out.truncate(63);
-    let out = out.trim_end_matches('-').to_string();
+    let out = crate::deploy_plan::sanitize_name(name);
     (!out.is_empty()).then_some(out)
 }
 
