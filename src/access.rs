@@ -225,34 +225,34 @@ fn grants_for(
     }
 }
 
+/// A role's name and rules, as Roles and ClusterRoles both carry them.
+type NamedRules<'a> = (Option<&'a str>, Option<&'a [PolicyRule]>);
+
+/// Each named role's secret-read rules (see `secret_read_rules`), by role name.
+fn rules_by_name<'a>(
+    roles: impl Iterator<Item = NamedRules<'a>>,
+) -> BTreeMap<&'a str, BTreeMap<Vec<String>, BTreeSet<&'static str>>> {
+    roles
+        .filter_map(|(name, rules)| Some((name?, secret_read_rules(rules.unwrap_or_default()))))
+        .collect()
+}
+
 /// The subjects that can get/list/watch Secrets in `namespace`: through ClusterRoleBindings
 /// (to ClusterRoles) and the namespace's RoleBindings (to Roles or ClusterRoles), with `*`
 /// verbs, resources and API groups, rules restricted to `resourceNames` reported with those
 /// names, and `system:masters`, which the authorizer always allows, first.
 pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
-    let cluster_rules: BTreeMap<&str, BTreeMap<Vec<String>, BTreeSet<&'static str>>> = rbac
-        .cluster_roles
-        .iter()
-        .filter_map(|r| {
-            let name = r.metadata.name.as_deref()?;
-            Some((
-                name,
-                secret_read_rules(r.rules.as_deref().unwrap_or_default()),
-            ))
-        })
-        .collect();
-    let role_rules: BTreeMap<&str, BTreeMap<Vec<String>, BTreeSet<&'static str>>> = rbac
-        .roles
-        .iter()
-        .filter(|r| r.metadata.namespace.as_deref() == Some(namespace))
-        .filter_map(|r| {
-            let name = r.metadata.name.as_deref()?;
-            Some((
-                name,
-                secret_read_rules(r.rules.as_deref().unwrap_or_default()),
-            ))
-        })
-        .collect();
+    let cluster_rules = rules_by_name(
+        rbac.cluster_roles
+            .iter()
+            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref())),
+    );
+    let role_rules = rules_by_name(
+        rbac.roles
+            .iter()
+            .filter(|r| r.metadata.namespace.as_deref() == Some(namespace))
+            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref())),
+    );
     let mut out = Vec::new();
     for b in &rbac.cluster_role_bindings {
         if b.role_ref.kind != "ClusterRole" {
