@@ -2,7 +2,7 @@
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use k8s_openapi::api::core::v1::{Pod, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 
 use crate::access::{self, Question};
@@ -68,8 +68,8 @@ pub struct DeployArgs {
     /// Wait until the MCPServer is Ready
     #[arg(long)]
     pub wait: bool,
-    /// How long --wait waits
-    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    /// How long --wait waits (only with --wait)
+    #[arg(long, default_value = "2m", value_parser = parse_duration, requires = "wait")]
     pub timeout: DurationArg,
 }
 
@@ -385,6 +385,12 @@ async fn preflight(
                     }
                 }
             }
+            Err(e) if is_not_found(&e) && namespace_is_missing(conn, ns).await => {
+                failures.push(format!(
+                    "namespace {ns:?} does not exist on {}: create it with `kubectl create namespace {ns}`, then the Secret with `{sync}`",
+                    conn.server
+                ));
+            }
             Err(e) if is_not_found(&e) => {
                 let elsewhere = other_namespaces(conn, secret, ns).await;
                 let hint = match elsewhere {
@@ -450,6 +456,13 @@ async fn preflight(
 
 /// The namespaces other than `ns` that hold a Secret named `name`; `None` when the user may not
 /// list Secrets across namespaces (only metadata is fetched: no value leaves the server).
+/// Whether `ns` is known not to exist (false when that cannot be read: most users may not get
+/// namespaces).
+async fn namespace_is_missing(conn: &Connection, ns: &str) -> bool {
+    let namespaces: Api<Namespace> = Api::all(conn.client.clone());
+    matches!(namespaces.get_opt(ns).await, Ok(None))
+}
+
 async fn other_namespaces(conn: &Connection, name: &str, ns: &str) -> Option<Vec<String>> {
     let all: Api<Secret> = Api::all(conn.client.clone());
     let lp = ListParams::default().fields(&format!("metadata.name={name}"));

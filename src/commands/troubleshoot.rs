@@ -202,7 +202,6 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
                 Ok(info) => {
                     facts.context.reachable = Ok(info.git_version);
                     fetch(&conn, &mut facts).await;
-                    impersonation_in_can_i_lines(global, &mut facts);
                 }
                 Err(e) => facts.context.reachable = Err(e.to_string()),
             }
@@ -232,41 +231,6 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
 fn server_name(name: &str) -> Option<String> {
     let out = crate::deploy_plan::sanitize_name(name);
     (!out.is_empty()).then_some(out)
-}
-
-/// The `kubectl auth can-i` lines must ask as the same user: with `--as`, they get the same
-/// `--as`/`--as-group` flags (the shared `Action::can_i_command` only adds `--context`).
-fn impersonation_in_can_i_lines(global: &KubeFlags, facts: &mut Facts) {
-    let Some(user) = &global.as_user else {
-        return;
-    };
-    let mut suffix = format!(" --as {user}");
-    for g in &global.as_group {
-        suffix.push_str(&format!(" --as-group {g}"));
-    }
-    let fix = |cmd: &mut String| {
-        if cmd.starts_with("kubectl auth can-i") && !cmd.contains(" --as ") {
-            cmd.push_str(&suffix);
-        }
-    };
-    fn forbidden<T>(f: &mut Fetch<T>, fix: &impl Fn(&mut String)) {
-        if let Fetch::Forbidden(cmd) = f {
-            fix(cmd);
-        }
-    }
-    forbidden(&mut facts.crd, &fix);
-    forbidden(&mut facts.mcpserver, &fix);
-    forbidden(&mut facts.server_elsewhere, &fix);
-    forbidden(&mut facts.pods, &fix);
-    for s in facts.secrets.values_mut() {
-        forbidden(s, &fix);
-    }
-    forbidden(&mut facts.access, &fix);
-    if let Fetch::Got(answers) = &mut facts.access {
-        for a in answers {
-            fix(&mut a.command);
-        }
-    }
 }
 
 fn cluster_info(context: Option<&str>) -> String {

@@ -308,6 +308,28 @@ fn missing_secret_is_refused_with_the_other_namespace_and_the_sync_command() {
 }
 
 #[test]
+fn missing_namespace_is_named_as_such_with_the_commands_that_fix_it() {
+    let c = cluster();
+    let ns = format!("kmcp-deploy-nons-{}", std::process::id());
+    let dir = project(&[("kmcp.yaml", &kmcp_yaml("mcp-go", Some(&ns)))]);
+    let run = kmcp(&["deploy", "--environment", "staging"])
+        .on(c)
+        .dir(dir.path())
+        .run();
+    run.assert_code(1)
+        .assert_stderr_contains(&format!("namespace \"{ns}\" does not exist"))
+        .assert_stderr_contains(&format!("`kubectl create namespace {ns}`"))
+        .assert_stderr_contains("`kubectl kmcp secrets sync staging`")
+        .assert_stderr_contains("nothing was applied");
+    assert!(
+        !run.stderr.contains("Secret \"weather-secrets\""),
+        "{}",
+        run.stderr
+    );
+    assert!(c.get_json("namespace", &ns, "default").is_none());
+}
+
+#[test]
 fn missing_required_keys_are_listed_by_name() {
     let c = cluster();
     let ns = c.namespace("deploy-keys");
@@ -480,6 +502,8 @@ fn dry_run_needs_no_kubeconfig_and_usage_errors_exit_2() {
             vec!["deploy", "--dry-run", "-o", "table"],
             "does not support -o table",
         ),
+        // --timeout bounds --wait only: alone it would be ignored, so it is refused.
+        (vec!["deploy", "--timeout", "5s", "--dry-run"], "--wait"),
     ] {
         kmcp(&argv)
             .dir(dir.path())

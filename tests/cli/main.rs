@@ -5,5 +5,6 @@ mod audit;
 mod core;
 mod deploy;
 mod foundation;
+mod krew;
 mod sync;
 mod troubleshoot;
