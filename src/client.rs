@@ -282,7 +282,7 @@ impl KubeFlags {
     pub async fn connect(&self) -> Result<Connection> {
         let kubeconfig = self.kubeconfig()?;
         let (mut config, context, mut user, ns_from_config) = match kubeconfig {
-            Some(kc) => self.from_kubeconfig(kc).await?,
+            Some(kc) => self.config_from_kubeconfig(kc).await?,
             None if self.server.is_some() => {
                 let uri = self.server_uri()?;
                 (Config::new(uri), None, None, None)
@@ -394,7 +394,7 @@ impl KubeFlags {
             .map_err(|e| Error::Usage(format!("--server {server:?} is not a URL: {e}")))
     }
 
-    async fn from_kubeconfig(
+    async fn config_from_kubeconfig(
         &self,
         kc: Kubeconfig,
     ) -> Result<(

@@ -824,8 +824,8 @@ mod tests {
             (Status::Forbidden, Severity::Warning, Some("tls.crt"))
         );
         assert!(f.message.contains("kubectl auth can-i get secrets -n a"));
-        assert!(!fails(&[f.clone()], Some(Severity::Error)));
-        assert!(fails(&[f.clone()], Some(Severity::Warning)));
+        assert!(!fails(std::slice::from_ref(&f), Some(Severity::Error)));
+        assert!(fails(std::slice::from_ref(&f), Some(Severity::Warning)));
         assert!(!fails(&[f], None));
     }
 

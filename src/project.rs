@@ -243,8 +243,11 @@ struct RawEnvironment {
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
+/// The `secrets` mapping's entries, in file order, each key with its location.
+type Entries = Vec<(Spanned<String>, RawEnvironment)>;
+
 /// A YAML mapping as a list of entries, in file order, keys with their location.
-fn in_file_order<'de, D>(de: D) -> Result<Option<Vec<(Spanned<String>, RawEnvironment)>>, D::Error>
+fn in_file_order<'de, D>(de: D) -> Result<Option<Entries>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {

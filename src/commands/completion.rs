@@ -251,20 +251,21 @@ pub fn complete(mut cmd: Command, words: &[String]) -> Completions {
     if let Some(arg) = pending {
         return values_of(arg, "", current);
     }
-    if !only_positionals && current.starts_with("--") {
-        if let Some((name, _)) = current[2..].split_once('=') {
-            return match find_long(node, name) {
-                Some(arg) => {
-                    let mut answer = values_of(arg, &format!("--{name}="), current);
-                    answer.directive |= directive::NO_SPACE;
-                    answer
-                }
-                None => Completions {
-                    candidates: Vec::new(),
-                    directive: directive::NO_FILE_COMP,
-                },
-            };
-        }
+    if !only_positionals
+        && current.starts_with("--")
+        && let Some((name, _)) = current[2..].split_once('=')
+    {
+        return match find_long(node, name) {
+            Some(arg) => {
+                let mut answer = values_of(arg, &format!("--{name}="), current);
+                answer.directive |= directive::NO_SPACE;
+                answer
+            }
+            None => Completions {
+                candidates: Vec::new(),
+                directive: directive::NO_FILE_COMP,
+            },
+        };
     }
     if !only_positionals && current.starts_with('-') {
         return flags(node, current, &used);
@@ -325,13 +326,13 @@ fn flags(node: &Command, current: &str, used: &[String]) -> Completions {
                 help: help.clone(),
             });
         }
-        if current == "-" {
-            if let Some(short) = arg.get_short() {
-                candidates.push(Candidate {
-                    value: format!("-{short}"),
-                    help,
-                });
-            }
+        if current == "-"
+            && let Some(short) = arg.get_short()
+        {
+            candidates.push(Candidate {
+                value: format!("-{short}"),
+                help,
+            });
         }
     }
     candidates.retain(|c| c.value.starts_with(current));

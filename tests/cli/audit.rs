@@ -95,24 +95,24 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
     let ns = c.namespace("audit-forms");
     let other = c.namespace("audit-other");
     secret(
-        &c,
+        c,
         &ns,
         "managed",
         true,
         &[("API_KEY", VALUES[0]), ("tls.crt", VALUES[1])],
     );
-    secret(&c, &ns, "by-hand", false, &[("X", VALUES[2])]);
-    secret(&c, &other, "elsewhere", true, &[("A", VALUES[3])]);
+    secret(c, &ns, "by-hand", false, &[("X", VALUES[2])]);
+    secret(c, &other, "elsewhere", true, &[("A", VALUES[3])]);
     // A server in the other namespace, so that -A reads its Secrets.
     server(
-        &c,
+        c,
         &other,
         "neighbour",
         "    secretRefs:\n    - name: elsewhere\n",
         "",
     );
     server(
-        &c,
+        c,
         &ns,
         "all-forms",
         "    secretRefs:
@@ -343,9 +343,9 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
 fn selector_and_empty_scope() {
     let c = cluster();
     let ns = c.namespace("audit-sel");
-    secret(&c, &ns, "a", true, &[("K", VALUES[0])]);
-    server(&c, &ns, "one", "    secretRefs:\n    - name: a\n", "");
-    server(&c, &ns, "two", "    secretRefs:\n    - name: missing\n", "");
+    secret(c, &ns, "a", true, &[("K", VALUES[0])]);
+    server(c, &ns, "one", "    secretRefs:\n    - name: a\n", "");
+    server(c, &ns, "two", "    secretRefs:\n    - name: missing\n", "");
     let run = kmcp(&["audit", "-n", &ns, "-l", "tier=one", "-o", "json"])
         .on(c)
         .run();
@@ -378,9 +378,9 @@ fn selector_and_empty_scope() {
 fn restricted_user_gets_forbidden_warnings_and_exit_code_per_fail_on() {
     let c = cluster();
     let ns = c.namespace("audit-restricted");
-    secret(&c, &ns, "managed", true, &[("API_KEY", VALUES[0])]);
+    secret(c, &ns, "managed", true, &[("API_KEY", VALUES[0])]);
     server(
-        &c,
+        c,
         &ns,
         "web",
         "    secretRefs:\n    - name: managed\n    - name: missing\n",
@@ -466,9 +466,9 @@ fn restricted_user_gets_forbidden_warnings_and_exit_code_per_fail_on() {
 fn get_only_user_reads_secrets_one_by_one() {
     let c = cluster();
     let ns = c.namespace("audit-getonly");
-    secret(&c, &ns, "managed", true, &[("API_KEY", VALUES[0])]);
+    secret(c, &ns, "managed", true, &[("API_KEY", VALUES[0])]);
     server(
-        &c,
+        c,
         &ns,
         "web",
         "    secretRefs:\n    - name: managed\n    - name: missing\n",
@@ -503,8 +503,8 @@ fn get_only_user_reads_secrets_one_by_one() {
 fn access_section_lists_who_can_read_when_rbac_is_readable() {
     let c = cluster();
     let ns = c.namespace("audit-access");
-    secret(&c, &ns, "managed", true, &[("API_KEY", VALUES[0])]);
-    server(&c, &ns, "web", "    secretRefs:\n    - name: managed\n", "");
+    secret(c, &ns, "managed", true, &[("API_KEY", VALUES[0])]);
+    server(c, &ns, "web", "    secretRefs:\n    - name: managed\n", "");
     let reader = user(&ns, "rbac-reader");
     let bob = user(&ns, "named-only");
     let group = format!("devs-{ns}");
@@ -633,10 +633,10 @@ fn project_dir_adds_required_keys_and_kmcp_yaml_namespaces() {
     let c = cluster();
     let ns = c.namespace("audit-proj");
     let envns = c.namespace("audit-projenv");
-    secret(&c, &ns, "weather-secrets", true, &[("API_KEY", VALUES[0])]);
-    secret(&c, &envns, "other-secrets", true, &[("API_KEY", VALUES[0])]);
+    secret(c, &ns, "weather-secrets", true, &[("API_KEY", VALUES[0])]);
+    secret(c, &envns, "other-secrets", true, &[("API_KEY", VALUES[0])]);
     server(
-        &c,
+        c,
         &ns,
         "weather",
         "    secretRefs:\n    - name: weather-secrets\n    - name: other-secrets\n",
