@@ -653,11 +653,18 @@ fn packed_archive_installs_like_krew_and_runs_through_kubectl() {
         install.join("kubectl-kmcp")
     );
 
-    let path = format!(
-        "{}:{}",
-        krew_root.join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    // Krew's bin, kubectl's folder and the system's: no other plugin of this machine can make
+    // `kubectl plugin list` warn.
+    let kubectl_dir = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .find(|dir| dir.join("kubectl").is_file())
+        .expect("kubectl is not on PATH");
+    let path = std::env::join_paths([
+        krew_root.join("bin"),
+        kubectl_dir,
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/bin"),
+    ])
+    .unwrap();
     let kubectl = |args: &[&str]| -> Output {
         Command::new("kubectl")
             .args(args)
