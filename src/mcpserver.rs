@@ -56,6 +56,12 @@ impl k8s_openapi::Metadata for MCPServer {
     }
 }
 
+/// The MCPServer resource for untyped access (`Api<DynamicObject>`: servers as the API server
+/// has them, fields this model does not know included).
+pub fn api_resource() -> kube::api::ApiResource {
+    kube::api::ApiResource::erase::<MCPServer>(&())
+}
+
 impl MCPServer {
     /// The object as it is sent to the API server: with `apiVersion` and `kind`.
     pub fn to_manifest(&self) -> Value {

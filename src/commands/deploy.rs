@@ -2,7 +2,7 @@
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 
 use crate::access::{self, Question};
@@ -11,13 +11,14 @@ use crate::client::{
     status_code,
 };
 use crate::commands::secrets_sync::DryRun;
+use crate::commands::troubleshoot;
 use crate::deploy_plan::{self, Inputs, Plan};
 use crate::envfile;
 use crate::error::{Error, Outcome, Result};
 use crate::mcpserver::{self, MCPServer, MCPServerStatus};
 use crate::output::{self, Format, print_data};
 use crate::project::{Environment, Project, ProjectArgs, Provider};
-use crate::report;
+use crate::report::CheckStatus;
 use crate::secret_plan::MANAGER;
 
 #[derive(Debug, Clone, Args)]
@@ -526,7 +527,7 @@ fn is_ready(server: &MCPServer) -> bool {
 }
 
 /// `--wait`: polls the MCPServer until `Ready=True`; a spinner on a terminal, one line per change
-/// of state otherwise; on timeout the conditions and pod problems, exit 1.
+/// of state otherwise; on timeout what `troubleshoot` finds (conditions, Secrets, pods), exit 1.
 async fn wait_ready(
     conn: &Connection,
     api: &Api<MCPServer>,
@@ -540,9 +541,8 @@ async fn wait_ready(
     let frames = ['|', '/', '-', '\\'];
     let mut tick = 0usize;
     let mut last = String::new();
-    let mut server;
     loop {
-        server = conn
+        let server = conn
             .call(
                 Action::new("get", &resource, Some(ns)).named(name),
                 api.get(name),
@@ -582,111 +582,18 @@ async fn wait_ready(
         "error: {resource}/{name} in namespace {ns:?} is not Ready after {:?} (--timeout)",
         timeout
     );
-    eprint!("{}", conditions_report(server.status.as_ref()));
-    eprint!("{}", pod_problems(conn, name, ns).await);
+    // troubleshoot's checks that found something: the conditions, the Secrets and keys the server
+    // references, the rights, the pods and their events.
+    let found: Vec<_> = troubleshoot::cluster_checks(conn, name, ns)
+        .await
+        .into_iter()
+        .filter(|c| matches!(c.status, CheckStatus::Warn | CheckStatus::Fail))
+        .collect();
+    eprint!("{}", troubleshoot::render_table(&found));
     eprintln!(
         "run `kubectl kmcp troubleshoot {name} -n {ns}` for every check, or wait longer with --timeout"
     );
     Ok(Outcome::Findings)
-}
-
-/// The conditions as a table (type, status, reason, message), for the timeout report.
-fn conditions_report(status: Option<&MCPServerStatus>) -> String {
-    let conditions = status.map(|s| s.conditions.as_slice()).unwrap_or_default();
-    if conditions.is_empty() {
-        return "conditions: none; the kmcp controller has not seen the server (is it running? `kubectl get pods -n kmcp-system`)\n".into();
-    }
-    let mut table = report::table(["condition", "status", "reason", "message"]);
-    for c in conditions {
-        table.add_row([
-            c.type_.as_str(),
-            c.status.as_str(),
-            c.reason.as_deref().unwrap_or(""),
-            c.message.as_deref().unwrap_or(""),
-        ]);
-    }
-    report::render(&table)
-}
-
-/// A small version of what `troubleshoot` reports about the server's pods: why each container
-/// is waiting or has terminated, and its restarts.
-async fn pod_problems(conn: &Connection, name: &str, ns: &str) -> String {
-    let pods: Api<Pod> = Api::namespaced(conn.client.clone(), ns);
-    let selector = mcpserver::pod_selector(name);
-    let list = match pods.list(&ListParams::default().labels(&selector)).await {
-        Ok(list) => list,
-        Err(e) => {
-            return format!(
-                "pods: not checked ({})\n",
-                conn.explain(e, &Action::new("list", "pods", Some(ns)))
-            );
-        }
-    };
-    if list.items.is_empty() {
-        return format!(
-            "pods: none with labels {selector} in namespace {ns:?}; the controller has not created the Deployment's pods yet\n"
-        );
-    }
-    let mut out = String::new();
-    for pod in &list.items {
-        let pod_name = pod.metadata.name.as_deref().unwrap_or("?");
-        let status = pod.status.as_ref();
-        let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
-        let mut problems = Vec::new();
-        let containers = status.into_iter().flat_map(|s| {
-            s.init_container_statuses
-                .iter()
-                .flatten()
-                .chain(s.container_statuses.iter().flatten())
-        });
-        for cs in containers {
-            let state = cs.state.as_ref();
-            if let Some(w) = state.and_then(|s| s.waiting.as_ref()) {
-                problems.push(format!(
-                    "container {} waiting: {}{}",
-                    cs.name,
-                    w.reason.as_deref().unwrap_or("?"),
-                    w.message
-                        .as_deref()
-                        .map(|m| format!(": {m}"))
-                        .unwrap_or_default()
-                ));
-            }
-            let terminated = state
-                .and_then(|s| s.terminated.as_ref())
-                .or(cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()));
-            if let Some(t) = terminated.filter(|t| t.exit_code != 0) {
-                problems.push(format!(
-                    "container {} terminated: {} (exit code {}){}",
-                    cs.name,
-                    t.reason.as_deref().unwrap_or("Error"),
-                    t.exit_code,
-                    t.message
-                        .as_deref()
-                        .map(|m| format!(": {m}"))
-                        .unwrap_or_default()
-                ));
-            }
-            if cs.restart_count > 0 {
-                problems.push(format!(
-                    "container {} restarted {} time{}",
-                    cs.name,
-                    cs.restart_count,
-                    if cs.restart_count == 1 { "" } else { "s" }
-                ));
-            }
-        }
-        if problems.is_empty() {
-            out.push_str(&format!(
-                "pod {pod_name}: {phase}, no container problem reported\n"
-            ));
-        } else {
-            for p in problems {
-                out.push_str(&format!("pod {pod_name}: {p}\n"));
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -754,7 +661,5 @@ mod tests {
             json!({"metadata": {"generation": 2}, "status": ready})
         )));
         assert!(!is_ready(&server(json!({"metadata": {"generation": 1}}))));
-        let report = conditions_report(server(json!({"status": ready})).status.as_ref());
-        assert!(report.starts_with("CONDITION"), "{report}");
     }
 }

@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{PodSpec, Secret};
+use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
-use kube::api::{ApiResource, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{DynamicObject, ListParams, Patch, PatchParams};
 use serde::Serialize;
 
 use crate::client::{Action, Connection, KubeFlags, Source};
 use crate::envfile::{self, EnvFile};
 use crate::error::{Error, Outcome, Result};
+use crate::mcpserver::{self, RefKind, SecretRef};
 use crate::output::{self, Format};
 use crate::project::{Environment, Project, ProjectArgs};
 use crate::secret_plan::{
@@ -58,17 +59,6 @@ pub struct SyncArgs {
     /// Roll the MCPServers and Deployments that use the Secret after a change
     #[arg(long)]
     pub restart: bool,
-}
-
-/// The MCPServer resource (kagent.dev/v1alpha1).
-pub fn mcpserver_resource() -> ApiResource {
-    ApiResource {
-        group: "kagent.dev".into(),
-        version: "v1alpha1".into(),
-        api_version: "kagent.dev/v1alpha1".into(),
-        kind: "MCPServer".into(),
-        plural: "mcpservers".into(),
-    }
 }
 
 /// What the command did, for `-o json|yaml`. Keys and change kinds only, never values.
@@ -558,48 +548,12 @@ async fn write(
     }
 }
 
-/// Whether a pod spec uses the Secret (env, envFrom, volumes), in containers or init containers.
-pub fn pod_uses_secret(spec: &PodSpec, secret: &str) -> bool {
-    let containers = spec
-        .containers
-        .iter()
-        .chain(spec.init_containers.iter().flatten());
-    for c in containers {
-        if c.env_from
-            .iter()
-            .flatten()
-            .any(|e| e.secret_ref.as_ref().is_some_and(|r| r.name == secret))
-        {
-            return true;
-        }
-        if c.env.iter().flatten().any(|e| {
-            e.value_from
-                .as_ref()
-                .and_then(|v| v.secret_key_ref.as_ref())
-                .is_some_and(|r| r.name == secret)
-        }) {
-            return true;
-        }
-    }
-    spec.volumes.iter().flatten().any(|v| {
-        v.secret
-            .as_ref()
-            .is_some_and(|s| s.secret_name.as_deref() == Some(secret))
-            || v.projected.as_ref().is_some_and(|p| {
-                p.sources
-                    .iter()
-                    .flatten()
-                    .any(|s| s.secret.as_ref().is_some_and(|r| r.name == secret))
-            })
-    })
-}
-
-/// Whether an MCPServer references the Secret in `spec.deployment.secretRefs[].name`.
-pub fn mcpserver_uses_secret(server: &serde_json::Value, secret: &str) -> bool {
-    server
-        .pointer("/spec/deployment/secretRefs")
-        .and_then(|v| v.as_array())
-        .is_some_and(|refs| refs.iter().any(|r| r["name"] == secret))
+/// Whether a workload with these references reads the Secret's values while it runs, so that a
+/// changed value needs a restart: every reference form except image-pull credentials (used only
+/// to pull an image that is already pulled).
+pub fn needs_restart(refs: &[SecretRef], secret: &str) -> bool {
+    refs.iter()
+        .any(|r| r.secret == secret && r.kind != RefKind::ImagePull)
 }
 
 /// Rolls every MCPServer and Deployment in `ns` that uses the Secret by setting the hash
@@ -610,7 +564,7 @@ async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> Resul
         field_manager: Some(MANAGER.into()),
         ..PatchParams::default()
     };
-    let ar = mcpserver_resource();
+    let ar = mcpserver::api_resource();
     let servers: Api<DynamicObject> = Api::namespaced_with(conn.client.clone(), ns, &ar);
     let listed = match servers.list(&ListParams::default()).await {
         Ok(list) => list.items,
@@ -629,7 +583,7 @@ async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> Resul
     };
     for s in listed {
         let value = serde_json::to_value(&s).unwrap_or_default();
-        if !mcpserver_uses_secret(&value, secret) {
+        if !needs_restart(&mcpserver::references(&value), secret) {
             continue;
         }
         let Some(n) = s.metadata.name.clone() else {
@@ -659,7 +613,8 @@ async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> Resul
             .template
             .spec
             .as_ref()
-            .is_some_and(|p| pod_uses_secret(p, secret));
+            .and_then(|p| serde_json::to_value(p).ok())
+            .is_some_and(|p| needs_restart(&mcpserver::pod_spec_references(&p, ""), secret));
         if !uses {
             continue;
         }
@@ -687,29 +642,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_secret_references_in_pod_specs() {
-        let spec: PodSpec = serde_json::from_value(serde_json::json!({
-            "containers": [{"name": "a", "envFrom": [{"secretRef": {"name": "s1"}}],
-                            "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "s2", "key": "k"}}}]}],
-            "initContainers": [{"name": "i", "envFrom": [{"secretRef": {"name": "s3"}}]}],
-            "volumes": [{"name": "v", "secret": {"secretName": "s4"}},
-                        {"name": "p", "projected": {"sources": [{"secret": {"name": "s5"}}]}}]
-        }))
-        .unwrap();
-        for s in ["s1", "s2", "s3", "s4", "s5"] {
-            assert!(pod_uses_secret(&spec, s), "{s}");
-        }
-        assert!(!pod_uses_secret(&spec, "other"));
-    }
+    fn restart_for_every_runtime_reference_but_not_image_pull_credentials() {
+        let server = serde_json::json!({"spec": {"deployment": {
+            "secretRefs": [{"name": "env"}],
+            "volumes": [{"name": "v", "secret": {"secretName": "files"}}],
+            "imagePullSecrets": [{"name": "registry"}]
+        }}});
+        let refs = crate::mcpserver::references(&server);
+        assert!(needs_restart(&refs, "env"));
+        assert!(needs_restart(&refs, "files"));
+        assert!(!needs_restart(&refs, "registry"));
+        assert!(!needs_restart(&refs, "other"));
 
-    #[test]
-    fn finds_mcpserver_secret_refs() {
-        let server = serde_json::json!({"spec": {"deployment": {"secretRefs": [{"name": "a"}, {"name": "b"}]}}});
-        assert!(mcpserver_uses_secret(&server, "b"));
-        assert!(!mcpserver_uses_secret(&server, "c"));
-        assert!(!mcpserver_uses_secret(
-            &serde_json::json!({"spec": {}}),
-            "a"
-        ));
+        let pod_spec = serde_json::json!({
+            "initContainers": [{"name": "i", "envFrom": [{"secretRef": {"name": "init"}}]}],
+            "containers": [{"name": "a", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "key", "key": "k"}}}]}],
+            "volumes": [{"name": "p", "projected": {"sources": [{"secret": {"name": "projected"}}]}}],
+            "imagePullSecrets": [{"name": "registry"}]
+        });
+        let refs = crate::mcpserver::pod_spec_references(&pod_spec, "");
+        for s in ["init", "key", "projected"] {
+            assert!(needs_restart(&refs, s), "{s}");
+        }
+        assert!(!needs_restart(&refs, "registry"));
     }
 }

@@ -9,7 +9,7 @@ use clap::Args;
 use comfy_table::Cell;
 use futures::future::join_all;
 use k8s_openapi::api::core::v1::{Event, Pod, Secret};
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{Api, DynamicObject, ListParams};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -240,7 +240,8 @@ fn cluster_info(context: Option<&str>) -> String {
     }
 }
 
-fn render_table(checks: &[Check]) -> String {
+/// The checks as a kubectl-style table: check, result, detail, fix.
+pub fn render_table(checks: &[Check]) -> String {
     let mut t = report::table(["check", "result", "detail", "fix"]);
     for c in checks {
         t.add_row(vec![
@@ -276,13 +277,6 @@ fn read_env_file(facts: &mut Facts, project: &Project, env: &Environment) {
         }
         Err(e) => Err(e.to_string()),
     });
-}
-
-fn mcpserver_resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(mcpserver::GROUP, mcpserver::VERSION, mcpserver::KIND),
-        mcpserver::PLURAL,
-    )
 }
 
 /// A read's outcome: `Forbidden` with the `kubectl auth can-i` line, other errors explained.
@@ -325,12 +319,33 @@ async fn get_fetch<T>(
     }
 }
 
+/// The checks of one MCPServer from what the cluster holds (no project, no env file): what
+/// `deploy --wait` reports when the server does not become Ready.
+pub async fn cluster_checks(conn: &Connection, server: &str, namespace: &str) -> Vec<Check> {
+    let mut facts = Facts {
+        server: server.to_string(),
+        namespace: namespace.to_string(),
+        namespace_source: Source::Flag,
+        context: ContextFacts {
+            context: conn.context.clone(),
+            user: conn.user.clone(),
+            api_server: conn.server.clone(),
+            reachable: Ok(String::new()),
+            check_command: cluster_info(conn.context.as_deref()),
+            ..ContextFacts::default()
+        },
+        ..Facts::default()
+    };
+    fetch(conn, &mut facts).await;
+    diagnosis::diagnose(&facts)
+}
+
 /// Everything after the connection check: CRD, server, access, pods; then Secrets and events.
 async fn fetch(conn: &Connection, facts: &mut Facts) {
     let ns = facts.namespace.clone();
     let server = facts.server.clone();
     let client = conn.client.clone();
-    let ar = mcpserver_resource();
+    let ar = mcpserver::api_resource();
     let servers: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &ar);
     let all_servers: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), &ns);

@@ -648,7 +648,9 @@ async fn wait_times_out_with_the_conditions_and_pod_problems() {
         .assert_stderr_contains("SecretNotFound")
         .assert_stderr_contains("secret weather-secrets not found")
         .assert_stderr_contains(
-            "pod weather-tool-abc: container mcp-server waiting: CreateContainerConfigError",
+            "pod weather-tool-abc: container mcp-server waiting, CreateContainerConfigError",
         )
-        .assert_stderr_contains("restarted 3 times");
+        // troubleshoot's checks: the Secret the server references is missing, with the fix.
+        .assert_stderr_contains("weather-secrets")
+        .assert_stderr_contains("kubectl kmcp troubleshoot weather-tool -n");
 }

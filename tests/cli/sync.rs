@@ -454,7 +454,7 @@ fn restart_bumps_the_hash_on_mcpservers_and_deployments_that_use_the_secret() {
     let c = cluster();
     let ns = c.namespace("sync-restart");
     c.apply(&format!(
-        "apiVersion: kagent.dev/v1alpha1\nkind: MCPServer\nmetadata: {{name: weather, namespace: {ns}}}\nspec:\n  deployment:\n    image: weather:1\n    secretRefs: [{{name: weather-secrets}}]\n---\napiVersion: kagent.dev/v1alpha1\nkind: MCPServer\nmetadata: {{name: unrelated, namespace: {ns}}}\nspec:\n  deployment:\n    image: other:1\n    secretRefs: [{{name: other}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: worker, namespace: {ns}}}\nspec:\n  selector: {{matchLabels: {{app: worker}}}}\n  template:\n    metadata: {{labels: {{app: worker}}}}\n    spec:\n      containers:\n      - name: w\n        image: worker:1\n        env:\n        - name: K\n          valueFrom: {{secretKeyRef: {{name: weather-secrets, key: K}}}}\n"
+        "apiVersion: kagent.dev/v1alpha1\nkind: MCPServer\nmetadata: {{name: weather, namespace: {ns}}}\nspec:\n  deployment:\n    image: weather:1\n    secretRefs: [{{name: weather-secrets}}]\n---\napiVersion: kagent.dev/v1alpha1\nkind: MCPServer\nmetadata: {{name: unrelated, namespace: {ns}}}\nspec:\n  deployment:\n    image: other:1\n    secretRefs: [{{name: other}}]\n---\napiVersion: kagent.dev/v1alpha1\nkind: MCPServer\nmetadata: {{name: mounted, namespace: {ns}}}\nspec:\n  deployment:\n    image: mounted:1\n    volumes: [{{name: creds, secret: {{secretName: weather-secrets}}}}]\n---\napiVersion: kagent.dev/v1alpha1\nkind: MCPServer\nmetadata: {{name: pull-only, namespace: {ns}}}\nspec:\n  deployment:\n    image: private:1\n    imagePullSecrets: [{{name: weather-secrets}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: worker, namespace: {ns}}}\nspec:\n  selector: {{matchLabels: {{app: worker}}}}\n  template:\n    metadata: {{labels: {{app: worker}}}}\n    spec:\n      containers:\n      - name: w\n        image: worker:1\n        env:\n        - name: K\n          valueFrom: {{secretKeyRef: {{name: weather-secrets, key: K}}}}\n"
     ));
     let dir = project(&[
         ("kmcp.yaml", &kmcp_yaml(&ns, "staging")),
@@ -467,8 +467,11 @@ fn restart_bumps_the_hash_on_mcpservers_and_deployments_that_use_the_secret() {
     run.assert_ok()
         .assert_stdout_contains("mcpserver.kagent.dev/weather restarted")
         .assert_stdout_contains("deployment.apps/worker restarted")
+        // A Secret volume is read at run time; registry credentials are not.
+        .assert_stdout_contains("mcpserver.kagent.dev/mounted restarted")
         .assert_no_leak(&["restart-value"]);
     assert!(!run.stdout.contains("unrelated"));
+    assert!(!run.stdout.contains("pull-only"), "{}", run.stdout);
     let hash = c.get_json("secret", "weather-secrets", &ns).unwrap()["metadata"]["annotations"]
         ["kmcp.dev/secret-hash"]
         .clone();
