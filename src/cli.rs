@@ -151,4 +151,25 @@ mod tests {
     fn command_tree_is_valid() {
         command().debug_assert();
     }
+
+    /// Every command a user can run (and every group) ends its help with examples of
+    /// `kubectl kmcp <that command>`.
+    #[test]
+    fn every_command_has_examples() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let help = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            if !help.contains("Examples:") || !help.contains(&format!("kubectl kmcp{path}")) {
+                missing.push(format!("kubectl kmcp{path}"));
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&command(), "", &mut missing);
+        assert!(missing.is_empty(), "no examples in the help of {missing:?}");
+    }
 }
