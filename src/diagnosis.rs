@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::Source;
-use crate::mcpserver::{self, MCPServerStatus, RefKind, SecretRef};
-use crate::report::CheckStatus;
-use crate::secret_plan::content_hash;
+use crate::core::mcpserver::{self, MCPServerStatus, RefKind, SecretRef};
+use crate::core::secret_plan::content_hash;
+use crate::render::table::CheckStatus;
 
 /// The checks, in the order they run.
 pub const IDS: [&str; 9] = [
@@ -913,7 +913,7 @@ fn check_drift(f: &Facts) -> Check {
         Some(a) if *a != secret.data.hash => Some(format!(
             "Secret {}'s annotation {} ({}) does not match its data ({}): it was changed outside `kubectl kmcp secrets sync`",
             env.secret_name,
-            crate::secret_plan::HASH_ANNOTATION,
+            crate::core::secret_plan::HASH_ANNOTATION,
             short(a),
             short(&secret.data.hash)
         )),

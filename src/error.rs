@@ -15,7 +15,7 @@ pub enum Error {
     Config(String),
     /// kmcp.yaml cannot be read or is invalid.
     #[error(transparent)]
-    Project(#[from] crate::project::ProjectError),
+    Project(#[from] crate::core::project::ProjectError),
     /// A request to the API server failed; the message is already explained (see `client`).
     #[error("{0}")]
     Api(String),
@@ -57,7 +57,7 @@ impl Outcome {
 
 /// Prints an error on stderr the way kubectl does (`error: ...`).
 pub fn report(err: &Error) {
-    let prefix = if crate::output::stderr_color() {
+    let prefix = if crate::render::stderr_color() {
         "\x1b[1;31merror:\x1b[0m"
     } else {
         "error:"

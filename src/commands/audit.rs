@@ -18,16 +18,16 @@ use kube::core::Request;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::access::{self, NamespaceAccess, Question};
 use crate::client::{Action, Connection, KubeFlags, is_forbidden, is_not_found};
-use crate::error::{Error, Outcome, Result};
-use crate::findings::{
+use crate::core::findings::{
     self, Finding, ProjectContext, ProjectSecret, RawSecret, RawSecretList, SecretInfo,
     SecretState, Secrets, Server, Summary,
 };
-use crate::mcpserver;
-use crate::output::{self, Format};
-use crate::report::{self, Severity};
+use crate::core::mcpserver;
+use crate::core::rbac::{self as access, NamespaceAccess, Question};
+use crate::error::{Error, Outcome, Result};
+use crate::render::table::{self as report, Severity};
+use crate::render::{self as output, Format};
 
 /// Requests in flight at once (Secret reads, access reviews).
 pub const CONCURRENCY: usize = 16;
@@ -187,10 +187,11 @@ fn project_context(dir: &std::path::Path) -> Result<ProjectContext> {
             dir.display()
         )));
     }
-    let example = crate::envfile::load_example(dir).map_err(|e| Error::Failed(e.to_string()))?;
-    let manifest = dir.join(crate::project::FILE_NAME);
+    let example =
+        crate::core::envfile::load_example(dir).map_err(|e| Error::Failed(e.to_string()))?;
+    let manifest = dir.join(crate::core::project::FILE_NAME);
     let project = if manifest.is_file() {
-        let p = crate::project::Project::load(&manifest)?;
+        let p = crate::core::project::Project::load(&manifest)?;
         p.print_warnings();
         Some(p)
     } else {
@@ -205,7 +206,7 @@ fn project_context(dir: &std::path::Path) -> Result<ProjectContext> {
     let secrets = project
         .iter()
         .flat_map(|p| p.environments.iter())
-        .filter(|e| e.enabled && e.provider == crate::project::Provider::Kubernetes)
+        .filter(|e| e.enabled && e.provider == crate::core::project::Provider::Kubernetes)
         .filter_map(|e| {
             Some(ProjectSecret {
                 environment: e.name.clone(),

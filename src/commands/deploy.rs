@@ -5,21 +5,21 @@ use clap::Args;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 
-use crate::access::{self, Question};
 use crate::client::{
     Action, Connection, DurationArg, KubeFlags, Source, is_forbidden, is_not_found, parse_duration,
     status_code,
 };
 use crate::commands::secrets_sync::DryRun;
 use crate::commands::troubleshoot;
-use crate::deploy_plan::{self, Inputs, Plan};
-use crate::envfile;
+use crate::core::deploy_plan::{self, Inputs, Plan};
+use crate::core::envfile;
+use crate::core::mcpserver::{self, MCPServer, MCPServerStatus};
+use crate::core::project::{Environment, Project, ProjectArgs, Provider};
+use crate::core::rbac::{self as access, Question};
+use crate::core::secret_plan::MANAGER;
 use crate::error::{Error, Outcome, Result};
-use crate::mcpserver::{self, MCPServer, MCPServerStatus};
-use crate::output::{self, Format, print_data};
-use crate::project::{Environment, Project, ProjectArgs, Provider};
-use crate::report::CheckStatus;
-use crate::secret_plan::MANAGER;
+use crate::render::table::CheckStatus;
+use crate::render::{self as output, Format, print_data};
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:

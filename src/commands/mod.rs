@@ -3,7 +3,6 @@ use crate::cli::{Cli, Command, SecretsCommand};
 use crate::error::{Outcome, Result};
 
 pub mod audit;
-pub mod completion;
 pub mod deploy;
 pub mod secrets_sync;
 pub mod troubleshoot;
@@ -17,6 +16,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Deploy(args) => deploy::run(&global, args).await,
         Command::Audit(args) => audit::run(&global, args).await,
         Command::Troubleshoot(args) => troubleshoot::run(&global, args).await,
-        Command::Completion(args) => completion::run(args),
+        Command::Completion(args) => crate::cli::completion::run(args),
     }
 }

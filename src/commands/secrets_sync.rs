@@ -14,14 +14,14 @@ use kube::api::{DynamicObject, ListParams, Patch, PatchParams};
 use serde::Serialize;
 
 use crate::client::{Action, Connection, KubeFlags, Source};
-use crate::envfile::{self, EnvFile};
-use crate::error::{Error, Outcome, Result};
-use crate::mcpserver::{self, RefKind, SecretRef};
-use crate::output::{self, Format};
-use crate::project::{Environment, Project, ProjectArgs};
-use crate::secret_plan::{
+use crate::core::envfile::{self, EnvFile};
+use crate::core::mcpserver::{self, RefKind, SecretRef};
+use crate::core::project::{Environment, Project, ProjectArgs};
+use crate::core::secret_plan::{
     self, Change, Desired, Diff, HASH_ANNOTATION, LAST_APPLIED_ANNOTATION, MANAGER,
 };
+use crate::error::{Error, Outcome, Result};
+use crate::render::{self as output, Format};
 
 /// `--dry-run[=client|server]`, as kubectl spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -648,7 +648,7 @@ mod tests {
             "volumes": [{"name": "v", "secret": {"secretName": "files"}}],
             "imagePullSecrets": [{"name": "registry"}]
         }}});
-        let refs = crate::mcpserver::references(&server);
+        let refs = crate::core::mcpserver::references(&server);
         assert!(needs_restart(&refs, "env"));
         assert!(needs_restart(&refs, "files"));
         assert!(!needs_restart(&refs, "registry"));
@@ -660,7 +660,7 @@ mod tests {
             "volumes": [{"name": "p", "projected": {"sources": [{"secret": {"name": "projected"}}]}}],
             "imagePullSecrets": [{"name": "registry"}]
         });
-        let refs = crate::mcpserver::pod_spec_references(&pod_spec, "");
+        let refs = crate::core::mcpserver::pod_spec_references(&pod_spec, "");
         for s in ["init", "key", "projected"] {
             assert!(needs_restart(&refs, s), "{s}");
         }

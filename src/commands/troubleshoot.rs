@@ -13,19 +13,19 @@ use kube::api::{Api, DynamicObject, ListParams};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::access::{Question, can_i_all};
 use crate::client::{Action, Connection, KubeFlags, Source, is_forbidden, is_not_found};
+use crate::core::envfile;
+use crate::core::mcpserver;
+use crate::core::project::{Environment, Project, ProjectArgs};
+use crate::core::rbac::{Question, can_i_all};
+use crate::core::secret_plan::{self, HASH_ANNOTATION};
 use crate::diagnosis::{
     self, AccessFacts, Check, ContextFacts, EnvFileFacts, EnvironmentFacts, ExampleFacts, Facts,
     Fetch, KeyHashes, SecretFacts,
 };
-use crate::envfile;
 use crate::error::{Error, Outcome, Result};
-use crate::mcpserver;
-use crate::output::{self, Format};
-use crate::project::{Environment, Project, ProjectArgs};
-use crate::report;
-use crate::secret_plan::{self, HASH_ANNOTATION};
+use crate::render::table as report;
+use crate::render::{self as output, Format};
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "\
@@ -229,7 +229,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
 
 /// kmcp.yaml's name made an MCPServer name exactly the way `deploy` makes it.
 fn server_name(name: &str) -> Option<String> {
-    let out = crate::deploy_plan::sanitize_name(name);
+    let out = crate::core::deploy_plan::sanitize_name(name);
     (!out.is_empty()).then_some(out)
 }
 
@@ -546,7 +546,7 @@ mod tests {
     fn table_has_the_four_columns() {
         let checks = vec![Check {
             id: "secret",
-            status: crate::report::CheckStatus::Fail,
+            status: crate::render::table::CheckStatus::Fail,
             detail: "Secret x not found".into(),
             hint: "create it".into(),
         }];

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::client::{Action, KubeFlags};
 use crate::error::{Outcome, Result};
-use crate::output::{self, Format};
+use crate::render::{self as output, Format};
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  kubectl kmcp version\n  kubectl kmcp version -o json")]

@@ -1,8 +1,8 @@
 //! The shared core against the real API server: the typed MCPServer model and access checks.
 use clap::Parser;
 use kube::api::{Api, Patch, PatchParams};
-use kubectl_kmcp::access::{Question, can_i_all};
-use kubectl_kmcp::mcpserver::{self, LocalRef, MCPServer};
+use kubectl_kmcp::core::mcpserver::{self, LocalRef, MCPServer};
+use kubectl_kmcp::core::rbac::{Question, can_i_all};
 
 use crate::harness::cluster;
 

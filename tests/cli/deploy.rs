@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams};
-use kubectl_kmcp::mcpserver::MCPServer;
+use kubectl_kmcp::core::mcpserver::MCPServer;
 use serde_json::{Value, json};
 
 use crate::harness::{Cluster, cluster, kmcp, project};

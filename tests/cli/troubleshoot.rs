@@ -9,8 +9,8 @@ use k8s_openapi::api::core::v1::{Event, Pod, Secret};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use kubectl_kmcp::mcpserver::MCPServer;
-use kubectl_kmcp::secret_plan::{HASH_ANNOTATION, content_hash};
+use kubectl_kmcp::core::mcpserver::MCPServer;
+use kubectl_kmcp::core::secret_plan::{HASH_ANNOTATION, content_hash};
 use serde_json::{Value, json};
 
 use crate::harness::{Cluster, Run, cluster, kmcp, project};

@@ -69,7 +69,7 @@ where
 {
     let mut t = Table::new();
     t.load_style(presets::NOTHING);
-    if crate::output::stdout_color() {
+    if crate::render::stdout_color() {
         t.enforce_styling()
             .set_content_arrangement(ContentArrangement::Dynamic);
     } else {

@@ -7,6 +7,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::client::KubeFlags;
 use crate::commands;
 
+pub mod completion;
+
 /// Secrets of MCP servers on Kubernetes: sync .env files into Secrets, deploy MCPServers wired to
 /// them, audit every Secret reference, troubleshoot one server end to end.
 #[derive(Debug, Parser)]
@@ -38,7 +40,7 @@ pub enum Command {
     /// Find why a server has no secrets: run every check in order and say the fix
     Troubleshoot(commands::troubleshoot::TroubleshootArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell)
-    Completion(commands::completion::CompletionArgs),
+    Completion(crate::cli::completion::CompletionArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,10 +75,10 @@ pub fn parse() -> Cli {
     let args: Vec<OsString> = std::env::args_os().collect();
     let argv0 = args.first().map(|a| program_name(a)).unwrap_or_default();
     if argv0 == COMPLETION_ENTRY_POINT {
-        commands::completion::complete_and_exit(command(), &args[1..]);
+        crate::cli::completion::complete_and_exit(command(), &args[1..]);
     }
     if args.get(1).is_some_and(|a| a == "__complete") {
-        commands::completion::complete_and_exit(command(), &args[2..]);
+        crate::cli::completion::complete_and_exit(command(), &args[2..]);
     }
     let matches = command()
         .bin_name(display_name(&argv0))

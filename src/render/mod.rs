@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod table;
+
 /// `-o/--output`. Each command accepts the subset that makes sense for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {

@@ -3,8 +3,8 @@
 //! transport. Pure: no cluster, no files.
 use std::collections::BTreeMap;
 
-use crate::mcpserver::{HttpTransport, LocalRef, MCPServer};
-use crate::project::Project;
+use crate::core::mcpserver::{HttpTransport, LocalRef, MCPServer};
+use crate::core::project::Project;
 
 pub const DEFAULT_PORT: u16 = 3000;
 pub const HTTP_PATH: &str = "/mcp";
@@ -268,8 +268,8 @@ pub fn build(inputs: &Inputs<'_>) -> Result<Plan, String> {
         ),
         ("app.kubernetes.io/part-of".to_string(), "kmcp".into()),
         (
-            crate::secret_plan::MANAGED_BY_LABEL.to_string(),
-            crate::secret_plan::MANAGER.into(),
+            crate::core::secret_plan::MANAGED_BY_LABEL.to_string(),
+            crate::core::secret_plan::MANAGER.into(),
         ),
     ]);
     if let Some(project) = inputs.project {

@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use crate::mcpserver::{RefKind, SecretRef};
-use crate::report::Severity;
+use crate::core::mcpserver::{RefKind, SecretRef};
+use crate::render::table::Severity;
 
 /// The `app.kubernetes.io/managed-by` value of the Secrets `kubectl kmcp secrets sync` writes.
-pub use crate::secret_plan::{MANAGED_BY_LABEL, MANAGER};
+pub use crate::core::secret_plan::{MANAGED_BY_LABEL, MANAGER};
 
 /// The status of one reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -226,7 +226,7 @@ impl Server {
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
-            references: crate::mcpserver::references(value),
+            references: crate::core::mcpserver::references(value),
         }
     }
 }

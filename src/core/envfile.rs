@@ -282,8 +282,8 @@ pub fn load_example(project_dir: &Path) -> Result<Option<Example>, EnvFileError>
 /// `file` from kmcp.yaml when it sets one (and then only that one), else `.env.<env>`, then
 /// `.env` in the project directory.
 pub fn env_file_candidates(
-    project: &crate::project::Project,
-    env: &crate::project::Environment,
+    project: &crate::core::project::Project,
+    env: &crate::core::project::Environment,
 ) -> Vec<PathBuf> {
     match &env.file {
         Some(file) => vec![project.resolve(file)],
@@ -299,8 +299,8 @@ pub fn env_file_candidates(
 /// rather than falling back to another file: syncing a different file than the configured one
 /// would be a surprise.
 pub fn default_env_file(
-    project: &crate::project::Project,
-    env: &crate::project::Environment,
+    project: &crate::core::project::Project,
+    env: &crate::core::project::Environment,
 ) -> Option<PathBuf> {
     env_file_candidates(project, env)
         .into_iter()
