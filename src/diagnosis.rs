@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::client::Source;
+use crate::core::CheckStatus;
+use crate::core::Source;
 use crate::core::mcpserver::{self, MCPServerStatus, RefKind, SecretRef};
 use crate::core::secret_plan::content_hash;
-use crate::render::table::CheckStatus;
 
 /// The checks, in the order they run.
 pub const IDS: [&str; 9] = [

@@ -21,7 +21,7 @@ pub fn init(verbosity: Option<u8>) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(crate::render::stderr_color())
+        .with_ansi(crate::render::palette::stderr_color())
         .with_target(false)
         .without_time()
         .try_init();

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match runtime.block_on(kubectl_kmcp::commands::run(cli)) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
-            kubectl_kmcp::error::report(&err);
+            kubectl_kmcp::render::print_error(&err);
             err.exit_code()
         }
     }

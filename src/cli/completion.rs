@@ -1,4 +1,5 @@
-//! `kubectl kmcp completion <shell>` and the completion protocol of kubectl's plugins.
+//! Shell completion: the static scripts of `kubectl kmcp completion <shell>` and the completion
+//! protocol of kubectl's plugins.
 //!
 //! Two ways to complete:
 //! - `kubectl kmcp completion bash|zsh|fish|powershell` prints a static script (clap_complete)
@@ -12,39 +13,11 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use clap::builder::ValueHint;
-use clap::{Arg, Args, Command};
+use clap::{Arg, Command};
 use clap_complete::Shell;
-
-use crate::error::{Error, Outcome, Result};
-
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:
-  # kubectl kmcp <TAB> (kubectl 1.26+ with kubectl's own completion loaded): link the completion
-  # entry point next to the plugin, e.g. in Krew's bin folder
-  ln -s kubectl-kmcp \"${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-kmcp\"
-
-  # kubectl-kmcp <TAB> typed directly
-  source <(kubectl kmcp completion bash)                   # bash, in ~/.bashrc
-  kubectl kmcp completion zsh > \"${fpath[1]}/_kubectl-kmcp\" # zsh
-  kubectl kmcp completion fish | source                     # fish
-  kubectl kmcp completion powershell | Out-String | Invoke-Expression")]
-pub struct CompletionArgs {
-    /// The shell to print the completion script for
-    #[arg(value_enum)]
-    pub shell: Shell,
-}
 
 /// The executable's name that the static scripts complete.
 pub const BINARY: &str = "kubectl-kmcp";
-
-pub fn run(args: CompletionArgs) -> Result<Outcome> {
-    let script = script(args.shell, crate::cli::command());
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script)
-        .and_then(|()| out.flush())
-        .map_err(|err| Error::Failed(format!("cannot write the completion script: {err}")))?;
-    Ok(Outcome::Success)
-}
 
 /// The completion script of `shell` for the `kubectl-kmcp` executable.
 pub fn script(shell: Shell, cmd: Command) -> Vec<u8> {

@@ -1,13 +1,22 @@
-//! The command line: kubectl's global flags plus one subcommand per module in `commands`.
+//! The command line, like ripgrep's `flags/`: every flag of the plugin and the completion
+//! protocol live here. kubectl's global flags ([`KubeFlags`]), kmcp.yaml's location
+//! ([`ProjectArgs`]), each command's arguments ([`args`]), and the entry points: [`parse`] and
+//! kubectl's plugin completion ([`completion`]). Nothing here imports `commands`.
 use std::ffi::OsString;
 use std::path::Path;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::client::KubeFlags;
-use crate::commands;
-
+pub mod args;
 pub mod completion;
+mod kube_flags;
+mod project_args;
+
+pub use args::{
+    AuditArgs, CompletionArgs, DeployArgs, DryRun, FailOn, SyncArgs, TroubleshootArgs, VersionArgs,
+};
+pub use kube_flags::{DurationArg, KubeFlags, parse_duration};
+pub use project_args::ProjectArgs;
 
 /// Secrets of MCP servers on Kubernetes: sync .env files into Secrets, deploy MCPServers wired to
 /// them, audit every Secret reference, troubleshoot one server end to end.
@@ -29,24 +38,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the plugin's version and the server's
-    Version(commands::version::VersionArgs),
+    Version(VersionArgs),
     /// Work with the project's secrets
     #[command(subcommand, after_help = SECRETS_EXAMPLES)]
     Secrets(SecretsCommand),
     /// Deploy the project as an MCPServer wired to its environment's Secret
-    Deploy(commands::deploy::DeployArgs),
+    Deploy(DeployArgs),
     /// Check every Secret reference of every MCPServer, and who can read those Secrets
-    Audit(commands::audit::AuditArgs),
+    Audit(AuditArgs),
     /// Find why a server has no secrets: run every check in order and say the fix
-    Troubleshoot(commands::troubleshoot::TroubleshootArgs),
+    Troubleshoot(TroubleshootArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell)
-    Completion(crate::cli::completion::CompletionArgs),
+    Completion(CompletionArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
     /// Sync an environment's .env file into its Kubernetes Secret
-    Sync(commands::secrets_sync::SyncArgs),
+    Sync(SyncArgs),
 }
 
 /// The workflow of the upstream kmcp docs, as this plugin runs it.
@@ -75,10 +84,10 @@ pub fn parse() -> Cli {
     let args: Vec<OsString> = std::env::args_os().collect();
     let argv0 = args.first().map(|a| program_name(a)).unwrap_or_default();
     if argv0 == COMPLETION_ENTRY_POINT {
-        crate::cli::completion::complete_and_exit(command(), &args[1..]);
+        completion::complete_and_exit(command(), &args[1..]);
     }
     if args.get(1).is_some_and(|a| a == "__complete") {
-        crate::cli::completion::complete_and_exit(command(), &args[2..]);
+        completion::complete_and_exit(command(), &args[2..]);
     }
     let matches = command()
         .bin_name(display_name(&argv0))

@@ -1,84 +1,22 @@
 //! `kubectl kmcp deploy`: an MCPServer wired to the environment's Secret, checked before it lands.
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 
-use crate::client::{
-    Action, Connection, DurationArg, KubeFlags, Source, is_forbidden, is_not_found, parse_duration,
-    status_code,
-};
-use crate::commands::secrets_sync::DryRun;
-use crate::commands::troubleshoot;
+use super::cluster_checks;
+use crate::cli::{DeployArgs, DryRun, KubeFlags};
+use crate::client::{Action, Connection, access};
 use crate::core::deploy_plan::{self, Inputs, Plan};
 use crate::core::envfile;
 use crate::core::mcpserver::{self, MCPServer, MCPServerStatus};
-use crate::core::project::{Environment, Project, ProjectArgs, Provider};
-use crate::core::rbac::{self as access, Question};
+use crate::core::project::{Environment, Project, Provider};
+use crate::core::rbac::Question;
 use crate::core::secret_plan::MANAGER;
-use crate::error::{Error, Outcome, Result};
-use crate::render::table::CheckStatus;
-use crate::render::{self as output, Format, print_data};
-
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:
-  # Deploy the project in this folder with the staging environment's Secret, wait until Ready
-  kubectl kmcp deploy --environment staging --wait
-
-  # Print the MCPServer for an HTTP server on port 8080 without a cluster
-  kubectl kmcp deploy --transport http --port 8080 --dry-run
-
-  # Run every pre-flight check and a server-side dry run, with an explicit image
-  kubectl kmcp deploy my-server --image ghcr.io/me/my-server:0.2.0 --environment prod --dry-run=server
-
-  # Override the framework's command and add a plain environment variable
-  kubectl kmcp deploy --command python --args src/main.py --env LOG_LEVEL=debug")]
-pub struct DeployArgs {
-    /// The MCPServer's name (default: kmcp.yaml's `name`, made a valid DNS-1123 name)
-    pub name: Option<String>,
-    /// The kmcp.yaml environment whose Secret the server gets
-    #[arg(long)]
-    pub environment: Option<String>,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-    /// Container image (default: <name>:<version>)
-    #[arg(long)]
-    pub image: Option<String>,
-    /// Transport: stdio or http
-    #[arg(long)]
-    pub transport: Option<String>,
-    /// Container port
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// Command to run in the container
-    #[arg(long)]
-    pub command: Option<String>,
-    /// Arguments of the command
-    #[arg(long, num_args = 1.., allow_hyphen_values = true)]
-    pub args: Vec<String>,
-    /// Environment variable for the server, KEY=VALUE (repeatable)
-    #[arg(long = "env", value_name = "KEY=VALUE")]
-    pub env: Vec<String>,
-    /// Print the manifest (client) or run every check and a server-side dry run (server)
-    #[arg(long = "dry-run", value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
-    pub dry_run: Option<DryRun>,
-    /// Output format of the manifest: yaml or json
-    #[arg(short = 'o', long = "output", value_enum)]
-    pub output: Option<Format>,
-    /// Wait until the MCPServer is Ready
-    #[arg(long)]
-    pub wait: bool,
-    /// How long --wait waits (only with --wait)
-    #[arg(long, default_value = "2m", value_parser = parse_duration, requires = "wait")]
-    pub timeout: DurationArg,
-}
-
-impl DeployArgs {
-    pub fn wait_timeout(&self) -> Duration {
-        self.timeout.0.unwrap_or(Duration::from_secs(120))
-    }
-}
+use crate::core::{CheckStatus, Source};
+use crate::error::{ApiError, Error, Outcome, Result};
+use crate::render::progress::Progress;
+use crate::render::{self, Format, checks, print_data};
 
 /// Where the MCPServer goes and what it references, resolved from kmcp.yaml and the flags.
 struct Target {
@@ -96,7 +34,7 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         .transpose()?;
     let project = args.project.load_optional()?;
     if let Some(p) = &project {
-        p.print_warnings();
+        render::print_project_warnings(p);
     }
     let environment = match (&args.environment, &project) {
         (None, _) => None,
@@ -185,11 +123,11 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
     preflight(&conn, &args, project.as_ref(), &target).await?;
 
     let api: Api<MCPServer> = Api::namespaced(conn.client.clone(), &target.namespace);
-    let resource = format!("{}.{}", mcpserver::PLURAL, mcpserver::GROUP);
+    let resource = mcpserver::CRD_NAME;
     let name = plan.name.as_str();
     let before = conn
         .call(
-            Action::new("get", &resource, Some(&target.namespace)).named(name),
+            Action::new("get", resource, Some(&target.namespace)).named(name),
             api.get_opt(name),
         )
         .await?;
@@ -199,7 +137,7 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         && args.dry_run.is_none()
     {
         conn.call(
-            Action::new("patch", &resource, Some(&target.namespace)).named(name),
+            Action::new("patch", resource, Some(&target.namespace)).named(name),
             api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)),
         )
         .await?;
@@ -209,10 +147,13 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         params = params.dry_run();
     }
     let manifest = plan.server.to_manifest();
-    let applied = api
-        .patch(name, &params, &Patch::Apply(&manifest))
+    let applied = conn
+        .call(
+            Action::new("patch", resource, Some(&target.namespace)).named(name),
+            api.patch(name, &params, &Patch::Apply(&manifest)),
+        )
         .await
-        .map_err(|e| apply_error(&conn, e, &resource, &target.namespace, name))?;
+        .map_err(|e| apply_error(e, resource, &target.namespace, name))?;
     let verb = match &before {
         None => "created",
         Some(b) if b.metadata.resource_version == applied.metadata.resource_version => "unchanged",
@@ -297,27 +238,19 @@ fn clean(server: &MCPServer) -> serde_json::Value {
     server.to_manifest()
 }
 
-/// A failed server-side apply, explained; a conflict names the other field manager's fields.
-fn apply_error(
-    conn: &Connection,
-    err: kube::Error,
-    resource: &str,
-    namespace: &str,
-    name: &str,
-) -> Error {
-    if status_code(&err) == Some(409) {
-        let message = match &err {
-            kube::Error::Api(s) => s.message.clone(),
-            _ => String::new(),
-        };
-        return Error::Refused(format!(
-            "{resource}/{name} in namespace {namespace:?} has fields owned by another field manager ({message}); nothing was changed: change them with the tool that owns them, or remove that tool's ownership (`kubectl apply --server-side --force-conflicts --field-manager {MANAGER}`) if kubectl-kmcp should own them"
-        ));
+/// A failed server-side apply: a conflict (409) names the other field manager's fields, which
+/// the server's message lists; any other failure is already explained.
+fn apply_error(err: Error, resource: &str, namespace: &str, name: &str) -> Error {
+    match err {
+        Error::Api(ApiError {
+            status: Some(409),
+            server_message,
+            ..
+        }) => Error::Refused(format!(
+            "{resource}/{name} in namespace {namespace:?} has fields owned by another field manager ({server_message}); nothing was changed: change them with the tool that owns them, or remove that tool's ownership (`kubectl apply --server-side --force-conflicts --field-manager {MANAGER}`) if kubectl-kmcp should own them"
+        )),
+        other => other,
     }
-    conn.explain(
-        err,
-        &Action::new("patch", resource, Some(namespace)).named(name),
-    )
 }
 
 /// Every pre-flight check that needs the cluster; all failures are reported together and
@@ -333,22 +266,16 @@ async fn preflight(
 
     // 1. The CRD, through discovery (every authenticated user may read it).
     let api_version = format!("{}/{}", mcpserver::GROUP, mcpserver::VERSION);
-    let discovery = match conn.timeout {
-        Some(t) => tokio::time::timeout(t, conn.client.list_api_group_resources(&api_version))
-            .await
-            .unwrap_or_else(|_| {
-                Err(kube::Error::Service(
-                    "timed out (--request-timeout)".to_string().into(),
-                ))
-            }),
-        None => conn.client.list_api_group_resources(&api_version).await,
-    };
+    let discovery = conn
+        .call(
+            Action::new("get", "apis", None).named(&api_version),
+            conn.client.list_api_group_resources(&api_version),
+        )
+        .await;
     let installed = match discovery {
         Ok(list) => list.resources.iter().any(|r| r.name == mcpserver::PLURAL),
-        Err(e) if is_not_found(&e) => false,
-        Err(e) => {
-            return Err(conn.explain(e, &Action::new("get", "apis", None).named(&api_version)));
-        }
+        Err(Error::Api(e)) if e.is_not_found() => false,
+        Err(e) => return Err(e),
     };
     if !installed {
         failures.push(format!(
@@ -362,7 +289,8 @@ async fn preflight(
     if let (Some(secret), Some(env)) = (&target.secret, &target.environment) {
         let sync = sync_command(args, &env.name);
         let secrets: Api<Secret> = Api::namespaced(conn.client.clone(), ns);
-        match secrets.get(secret).await {
+        let action = Action::new("get", "secrets", Some(ns)).named(secret);
+        match conn.call(action.clone(), secrets.get(secret)).await {
             Ok(live) => {
                 if let Some(project) = project {
                     match envfile::load_example(&project.dir) {
@@ -386,13 +314,13 @@ async fn preflight(
                     }
                 }
             }
-            Err(e) if is_not_found(&e) && namespace_is_missing(conn, ns).await => {
+            Err(Error::Api(e)) if e.is_not_found() && namespace_is_missing(conn, ns).await => {
                 failures.push(format!(
                     "namespace {ns:?} does not exist on {}: create it with `kubectl create namespace {ns}`, then the Secret with `{sync}`",
                     conn.server
                 ));
             }
-            Err(e) if is_not_found(&e) => {
+            Err(Error::Api(e)) if e.is_not_found() => {
                 let elsewhere = other_namespaces(conn, secret, ns).await;
                 let hint = match elsewhere {
                     Some(list) if !list.is_empty() => {
@@ -415,16 +343,13 @@ async fn preflight(
                     env.name
                 ));
             }
-            Err(e) if is_forbidden(&e) => {
-                let action = Action::new("get", "secrets", Some(ns)).named(secret);
+            Err(Error::Api(e)) if e.is_forbidden() => {
                 eprintln!(
                     "warning: cannot read Secret {secret:?} in namespace {ns:?} (forbidden): whether it exists and has the required keys was not checked; check with `{}`",
                     action.can_i_command(conn)
                 );
             }
-            Err(e) => {
-                return Err(conn.explain(e, &Action::new("get", "secrets", Some(ns)).named(secret)));
-            }
+            Err(e) => return Err(e),
         }
     }
 
@@ -440,7 +365,7 @@ async fn preflight(
             "user {user:?} cannot {} {} in namespace {ns:?}, which deploy needs: check with `{}` and ask a cluster admin for a Role that allows create and patch on {}",
             a.question.verb,
             mcpserver::CRD_NAME,
-            a.question.can_i_command(conn),
+            access::can_i_command(conn, &a.question),
             mcpserver::CRD_NAME
         ));
     }
@@ -455,19 +380,21 @@ async fn preflight(
     )))
 }
 
-/// The namespaces other than `ns` that hold a Secret named `name`; `None` when the user may not
-/// list Secrets across namespaces (only metadata is fetched: no value leaves the server).
 /// Whether `ns` is known not to exist (false when that cannot be read: most users may not get
 /// namespaces).
 async fn namespace_is_missing(conn: &Connection, ns: &str) -> bool {
     let namespaces: Api<Namespace> = Api::all(conn.client.clone());
-    matches!(namespaces.get_opt(ns).await, Ok(None))
+    let action = Action::new("get", "namespaces", None).named(ns);
+    matches!(conn.call(action, namespaces.get_opt(ns)).await, Ok(None))
 }
 
+/// The namespaces other than `ns` that hold a Secret named `name`; `None` when the user may not
+/// list Secrets across namespaces (only metadata is fetched: no value leaves the server).
 async fn other_namespaces(conn: &Connection, name: &str, ns: &str) -> Option<Vec<String>> {
     let all: Api<Secret> = Api::all(conn.client.clone());
     let lp = ListParams::default().fields(&format!("metadata.name={name}"));
-    let list = all.list_metadata(&lp).await.ok()?;
+    let action = Action::new("list", "secrets", None);
+    let list = conn.call(action, all.list_metadata(&lp)).await.ok()?;
     Some(
         list.items
             .into_iter()
@@ -535,23 +462,22 @@ async fn wait_ready(
     ns: &str,
     timeout: Duration,
 ) -> Result<Outcome> {
-    let resource = format!("{}.{}", mcpserver::PLURAL, mcpserver::GROUP);
+    let resource = mcpserver::CRD_NAME;
     let start = Instant::now();
-    let terminal = output::stderr_is_terminal();
+    let spinner = Progress::new();
+    let terminal = spinner.enabled();
     let frames = ['|', '/', '-', '\\'];
     let mut tick = 0usize;
     let mut last = String::new();
     loop {
         let server = conn
             .call(
-                Action::new("get", &resource, Some(ns)).named(name),
+                Action::new("get", resource, Some(ns)).named(name),
                 api.get(name),
             )
             .await?;
         if is_ready(&server) {
-            if terminal {
-                eprint!("\r\x1b[2K");
-            }
+            spinner.clear();
             eprintln!(
                 "{resource}/{name} is Ready ({}s)",
                 start.elapsed().as_secs()
@@ -560,10 +486,10 @@ async fn wait_ready(
         }
         let now = progress(server.status.as_ref());
         if terminal {
-            eprint!(
-                "\r\x1b[2K{} waiting for {resource}/{name} to be Ready: {now}",
+            spinner.say(&format!(
+                "{} waiting for {resource}/{name} to be Ready: {now}",
                 frames[tick % frames.len()]
-            );
+            ));
             tick += 1;
         } else if now != last {
             eprintln!("waiting for {resource}/{name} to be Ready: {now}");
@@ -584,12 +510,12 @@ async fn wait_ready(
     );
     // troubleshoot's checks that found something: the conditions, the Secrets and keys the server
     // references, the rights, the pods and their events.
-    let found: Vec<_> = troubleshoot::cluster_checks(conn, name, ns)
+    let found: Vec<_> = cluster_checks::for_server(conn, name, ns)
         .await
         .into_iter()
         .filter(|c| matches!(c.status, CheckStatus::Warn | CheckStatus::Fail))
         .collect();
-    eprint!("{}", troubleshoot::render_table(&found));
+    eprint!("{}", checks::render_table(&found));
     eprintln!(
         "run `kubectl kmcp troubleshoot {name} -n {ns}` for every check, or wait longer with --timeout"
     );

@@ -1,8 +1,12 @@
-//! One module per command: each fetches what it needs, calls the pure core, and renders.
+//! One module per command, each reading fetch → core → render: it fetches what it needs through
+//! `client`, hands it to the pure `core`, and shows the result through `render`. Shared shell
+//! steps live in their own modules here (`cluster_checks`), never in another command.
 use crate::cli::{Cli, Command, SecretsCommand};
 use crate::error::{Outcome, Result};
 
 pub mod audit;
+pub mod cluster_checks;
+pub mod completion;
 pub mod deploy;
 pub mod secrets_sync;
 pub mod troubleshoot;
@@ -16,6 +20,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Deploy(args) => deploy::run(&global, args).await,
         Command::Audit(args) => audit::run(&global, args).await,
         Command::Troubleshoot(args) => troubleshoot::run(&global, args).await,
-        Command::Completion(args) => crate::cli::completion::run(args),
+        Command::Completion(args) => completion::run(args),
     }
 }

@@ -5,64 +5,18 @@
 //! turned into per-key hashes as soon as they are read and never kept.
 use std::collections::BTreeMap;
 
-use clap::Args;
-use comfy_table::Cell;
-use futures::future::join_all;
-use k8s_openapi::api::core::v1::{Event, Pod, Secret};
-use kube::api::{Api, DynamicObject, ListParams};
-use serde::Serialize;
-use serde_json::Value;
-
-use crate::client::{Action, Connection, KubeFlags, Source, is_forbidden, is_not_found};
+use super::cluster_checks::{self, cluster_info};
+use crate::cli::{KubeFlags, TroubleshootArgs};
+use crate::client::Action;
+use crate::core::Source;
 use crate::core::envfile;
-use crate::core::mcpserver;
-use crate::core::project::{Environment, Project, ProjectArgs};
-use crate::core::rbac::{Question, can_i_all};
-use crate::core::secret_plan::{self, HASH_ANNOTATION};
+use crate::core::project::{Environment, Project};
 use crate::diagnosis::{
-    self, AccessFacts, Check, ContextFacts, EnvFileFacts, EnvironmentFacts, ExampleFacts, Facts,
-    Fetch, KeyHashes, SecretFacts,
+    self, ContextFacts, EnvFileFacts, EnvironmentFacts, ExampleFacts, Facts, KeyHashes,
 };
 use crate::error::{Error, Outcome, Result};
-use crate::render::table as report;
-use crate::render::{self as output, Format};
-
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "\
-Examples:
-  # Check the server of the project in the current directory (kmcp.yaml's name)
-  kubectl kmcp troubleshoot
-
-  # Check weather-server as kmcp.yaml's environment staging sets it up
-  kubectl kmcp troubleshoot weather-server --environment staging
-
-  # Check a server in a namespace, as JSON for a script
-  kubectl kmcp troubleshoot -n staging my-server -o json
-
-Checks, in order: context, crd, mcpserver, namespace, secret, keys, drift, can-i, pods.
-Exit status: 0 when no check fails, 1 when one does. No Secret value is ever printed.")]
-pub struct TroubleshootArgs {
-    /// The MCPServer to check (default: kmcp.yaml's `name`)
-    // Its own id: `server` is the global `--server` flag's.
-    #[arg(id = "server_name", value_name = "SERVER")]
-    pub server: Option<String>,
-    /// The kmcp.yaml environment (its namespace, Secret and env file)
-    #[arg(long)]
-    pub environment: Option<String>,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-    /// Output format: table, json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
-    pub output: Format,
-}
-
-/// `-o json|yaml`: `{"server", "namespace", "checks": [{"id", "status", "detail", "hint"}]}`.
-#[derive(Debug, Serialize)]
-pub struct Report<'a> {
-    pub server: &'a str,
-    pub namespace: &'a str,
-    pub checks: &'a [Check],
-}
+use crate::render::checks::{self, ServerChecks};
+use crate::render::{self, Format};
 
 pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> {
     let format = args
@@ -70,7 +24,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
         .require(&[Format::Table, Format::Json, Format::Yaml], "troubleshoot")?;
     let project = args.project.load_optional()?;
     if let Some(p) = &project {
-        p.print_warnings();
+        render::print_project_warnings(p);
     }
     let environment: Option<Environment> = match (&args.environment, &project) {
         (Some(name), Some(p)) => Some(p.kubernetes_environment(name)?.clone()),
@@ -201,7 +155,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
             match version {
                 Ok(info) => {
                     facts.context.reachable = Ok(info.git_version);
-                    fetch(&conn, &mut facts).await;
+                    cluster_checks::fetch(&conn, &mut facts).await;
                 }
                 Err(e) => facts.context.reachable = Err(e.to_string()),
             }
@@ -210,15 +164,15 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
 
     let checks = diagnosis::diagnose(&facts);
     match format {
-        Format::Json | Format::Yaml => output::print_data(
+        Format::Json | Format::Yaml => render::print_data(
             format,
-            &Report {
+            &ServerChecks {
                 server: &server,
                 namespace: &namespace,
                 checks: &checks,
             },
         )?,
-        _ => print!("{}", render_table(&checks)),
+        _ => print!("{}", checks::render_table(&checks)),
     }
     Ok(if diagnosis::any_failed(&checks) {
         Outcome::Findings
@@ -231,27 +185,6 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
 fn server_name(name: &str) -> Option<String> {
     let out = crate::core::deploy_plan::sanitize_name(name);
     (!out.is_empty()).then_some(out)
-}
-
-fn cluster_info(context: Option<&str>) -> String {
-    match context {
-        Some(c) => format!("kubectl --context {c} cluster-info"),
-        None => "kubectl cluster-info".into(),
-    }
-}
-
-/// The checks as a kubectl-style table: check, result, detail, fix.
-pub fn render_table(checks: &[Check]) -> String {
-    let mut t = report::table(["check", "result", "detail", "fix"]);
-    for c in checks {
-        t.add_row(vec![
-            Cell::new(c.id),
-            report::status_cell(c.status),
-            Cell::new(&c.detail),
-            Cell::new(&c.hint),
-        ]);
-    }
-    report::render(&t)
 }
 
 /// The environment's env file as key hashes; its values are dropped here.
@@ -279,255 +212,6 @@ fn read_env_file(facts: &mut Facts, project: &Project, env: &Environment) {
     });
 }
 
-/// A read's outcome: `Forbidden` with the `kubectl auth can-i` line, other errors explained.
-fn fetch_result<T>(
-    conn: &Connection,
-    res: std::result::Result<T, kube::Error>,
-    action: Action<'_>,
-) -> Fetch<T> {
-    match res {
-        Ok(t) => Fetch::Got(t),
-        Err(e) if is_forbidden(&e) => Fetch::Forbidden(action.can_i_command(conn)),
-        Err(e) => Fetch::Failed(conn.explain(e, &action).to_string()),
-    }
-}
-
-/// Runs `fut` under --request-timeout; a timeout becomes a `kube::Error`-free failure line.
-async fn timed<T>(
-    conn: &Connection,
-    fut: impl std::future::Future<Output = std::result::Result<T, kube::Error>>,
-) -> std::result::Result<std::result::Result<T, kube::Error>, String> {
-    match conn.timeout {
-        Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| {
-            format!(
-                "the API server at {} did not answer within {t:?} (--request-timeout)",
-                conn.server
-            )
-        }),
-        None => Ok(fut.await),
-    }
-}
-
-async fn get_fetch<T>(
-    conn: &Connection,
-    action: Action<'_>,
-    fut: impl std::future::Future<Output = std::result::Result<T, kube::Error>>,
-) -> Fetch<T> {
-    match timed(conn, fut).await {
-        Ok(res) => fetch_result(conn, res, action),
-        Err(why) => Fetch::Failed(why),
-    }
-}
-
-/// The checks of one MCPServer from what the cluster holds (no project, no env file): what
-/// `deploy --wait` reports when the server does not become Ready.
-pub async fn cluster_checks(conn: &Connection, server: &str, namespace: &str) -> Vec<Check> {
-    let mut facts = Facts {
-        server: server.to_string(),
-        namespace: namespace.to_string(),
-        namespace_source: Source::Flag,
-        context: ContextFacts {
-            context: conn.context.clone(),
-            user: conn.user.clone(),
-            api_server: conn.server.clone(),
-            reachable: Ok(String::new()),
-            check_command: cluster_info(conn.context.as_deref()),
-            ..ContextFacts::default()
-        },
-        ..Facts::default()
-    };
-    fetch(conn, &mut facts).await;
-    diagnosis::diagnose(&facts)
-}
-
-/// Everything after the connection check: CRD, server, access, pods; then Secrets and events.
-async fn fetch(conn: &Connection, facts: &mut Facts) {
-    let ns = facts.namespace.clone();
-    let server = facts.server.clone();
-    let client = conn.client.clone();
-    let ar = mcpserver::api_resource();
-    let servers: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &ar);
-    let all_servers: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-    let pods_api: Api<Pod> = Api::namespaced(client.clone(), &ns);
-    let by_name = ListParams::default().fields(&format!("metadata.name={server}"));
-    let selector = ListParams::default().labels(&mcpserver::pod_selector(&server));
-    let group_version = format!("{}/{}", mcpserver::GROUP, mcpserver::VERSION);
-    let questions: Vec<Question> = diagnosis::NEEDED_ACCESS
-        .iter()
-        .map(|(verb, group, resource)| Question::new(verb, group, resource, Some(&ns)))
-        .collect();
-
-    let crd_fut = async {
-        match timed(conn, client.list_api_group_resources(&group_version)).await {
-            Ok(Ok(list)) => Fetch::Got(list.resources.iter().any(|r| r.name == mcpserver::PLURAL)),
-            Ok(Err(e)) if is_not_found(&e) => Fetch::Got(false),
-            Ok(Err(e)) => fetch_result(
-                conn,
-                Err::<bool, _>(e),
-                Action::new("get", mcpserver::CRD_NAME, None),
-            ),
-            Err(why) => Fetch::Failed(why),
-        }
-    };
-    let server_fut = get_fetch(
-        conn,
-        Action::new("get", mcpserver::CRD_NAME, Some(&ns)).named(&server),
-        servers.get_opt(&server),
-    );
-    let elsewhere_fut = get_fetch(
-        conn,
-        Action::new("list", mcpserver::CRD_NAME, None),
-        all_servers.list_metadata(&by_name),
-    );
-    let access_fut = can_i_all(conn, &questions);
-    let pods_fut = get_fetch(
-        conn,
-        Action::new("list", "pods", Some(&ns)),
-        pods_api.list(&selector),
-    );
-    let (crd, server_obj, elsewhere, access, pods) =
-        tokio::join!(crd_fut, server_fut, elsewhere_fut, access_fut, pods_fut);
-
-    facts.crd = crd;
-    facts.mcpserver = match server_obj {
-        Fetch::Got(obj) => Fetch::Got(obj.map(|o| serde_json::to_value(o).unwrap_or(Value::Null))),
-        Fetch::Forbidden(c) => Fetch::Forbidden(c),
-        // Without the CRD the server answers 404 for the resource: the crd check says why.
-        Fetch::Failed(why) => Fetch::Failed(why),
-    };
-    facts.server_elsewhere = match elsewhere {
-        Fetch::Got(list) => Fetch::Got(
-            list.items
-                .into_iter()
-                .filter_map(|m| m.metadata.namespace)
-                .filter(|n| *n != ns)
-                .collect(),
-        ),
-        Fetch::Forbidden(c) => Fetch::Forbidden(c),
-        Fetch::Failed(w) => Fetch::Failed(w),
-    };
-    facts.access = match access {
-        Ok(answers) => Fetch::Got(
-            answers
-                .iter()
-                .map(|a| AccessFacts {
-                    verb: a.question.verb.clone(),
-                    resource: a.question.qualified_resource(),
-                    allowed: a.allowed,
-                    command: a.question.can_i_command(conn),
-                })
-                .collect(),
-        ),
-        Err(e) => Fetch::Failed(e.to_string()),
-    };
-    let pod_values: Vec<(String, Value)> = match &pods {
-        Fetch::Got(list) => list
-            .items
-            .iter()
-            .map(|p| {
-                (
-                    p.metadata.name.clone().unwrap_or_default(),
-                    serde_json::to_value(p).unwrap_or(Value::Null),
-                )
-            })
-            .collect(),
-        _ => vec![],
-    };
-    facts.pods = match pods {
-        Fetch::Got(_) => Fetch::Got(pod_values.iter().map(|(_, v)| v.clone()).collect()),
-        Fetch::Forbidden(c) => Fetch::Forbidden(c),
-        Fetch::Failed(w) => Fetch::Failed(w),
-    };
-
-    // Secrets (names from the server and the environment) and events, concurrently.
-    let server_value = facts.mcpserver.got().and_then(|s| s.as_ref());
-    let wanted = diagnosis::wanted_secrets(server_value, facts.environment.as_ref());
-    let secrets_api: Api<Secret> = Api::namespaced(client.clone(), &ns);
-    let ns_ref: &str = &ns;
-    let secret_futs = wanted.iter().map(|name| {
-        let api = secrets_api.clone();
-        let ns = ns_ref;
-        async move {
-            let fetched = get_fetch(
-                conn,
-                Action::new("get", "secrets", Some(ns)).named(name),
-                api.get_opt(name),
-            )
-            .await;
-            let facts = match fetched {
-                Fetch::Got(Some(secret)) => Fetch::Got(Some(secret_facts(&secret))),
-                Fetch::Got(None) => Fetch::Got(None),
-                Fetch::Forbidden(c) => Fetch::Forbidden(c),
-                Fetch::Failed(w) => Fetch::Failed(w),
-            };
-            let elsewhere = if matches!(facts, Fetch::Got(None)) {
-                secret_namespaces(conn, name, ns).await
-            } else {
-                vec![]
-            };
-            (name.clone(), facts, elsewhere)
-        }
-    });
-    let events_api: Api<Event> = Api::namespaced(client.clone(), &ns);
-    let event_futs = pod_values
-        .iter()
-        .map(|(name, _)| name.clone())
-        .chain(std::iter::once(server.clone()))
-        .map(|name| {
-            let api = events_api.clone();
-            async move {
-                let lp = ListParams::default().fields(&format!("involvedObject.name={name}"));
-                match timed(conn, api.list(&lp)).await {
-                    Ok(Ok(list)) => list
-                        .items
-                        .iter()
-                        .filter_map(|e| serde_json::to_value(e).ok())
-                        .collect(),
-                    // Events only add detail; `can-i` reports a missing `list events`.
-                    _ => Vec::<Value>::new(),
-                }
-            }
-        });
-    let (secrets, events) = tokio::join!(join_all(secret_futs), join_all(event_futs));
-    for (name, fetched, elsewhere) in secrets {
-        if !elsewhere.is_empty() {
-            facts.secrets_elsewhere.insert(name.clone(), elsewhere);
-        }
-        facts.secrets.insert(name, fetched);
-    }
-    facts.events = events.into_iter().flatten().collect();
-}
-
-/// Key names, per-key hashes, the content hash and the hash annotation of a Secret: its values
-/// go no further than this function.
-fn secret_facts(secret: &Secret) -> SecretFacts {
-    let data = secret_plan::live_data(secret);
-    SecretFacts {
-        data: KeyHashes::from_data(&data),
-        annotation: secret
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(HASH_ANNOTATION).cloned()),
-    }
-}
-
-/// The other namespaces that hold a Secret of that name (metadata only; empty when the user may
-/// not list Secrets across namespaces).
-async fn secret_namespaces(conn: &Connection, name: &str, ns: &str) -> Vec<String> {
-    let api: Api<Secret> = Api::all(conn.client.clone());
-    let lp = ListParams::default().fields(&format!("metadata.name={name}"));
-    match timed(conn, api.list_metadata(&lp)).await {
-        Ok(Ok(list)) => list
-            .items
-            .into_iter()
-            .filter_map(|m| m.metadata.namespace)
-            .filter(|n| n != ns)
-            .collect(),
-        _ => vec![],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,22 +224,5 @@ mod tests {
         );
         assert_eq!(server_name("my.server--1").as_deref(), Some("my-server-1"));
         assert_eq!(server_name("__"), None);
-    }
-
-    #[test]
-    fn table_has_the_four_columns() {
-        let checks = vec![Check {
-            id: "secret",
-            status: crate::render::table::CheckStatus::Fail,
-            detail: "Secret x not found".into(),
-            hint: "create it".into(),
-        }];
-        let text = render_table(&checks);
-        let first = text.lines().next().unwrap();
-        assert!(first.starts_with("CHECK"), "{text}");
-        for h in ["RESULT", "DETAIL", "FIX"] {
-            assert!(first.contains(h), "{text}");
-        }
-        assert!(text.contains("fail"));
     }
 }

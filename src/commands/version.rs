@@ -1,21 +1,10 @@
 //! `kubectl kmcp version`: the plugin's version and, when a cluster is reachable, the server's.
-use clap::Args;
 use serde::Serialize;
 
-use crate::client::{Action, KubeFlags};
+use crate::cli::{KubeFlags, VersionArgs};
+use crate::client::Action;
 use crate::error::{Outcome, Result};
 use crate::render::{self as output, Format};
-
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  kubectl kmcp version\n  kubectl kmcp version -o json")]
-pub struct VersionArgs {
-    /// Output format: table (plain text), json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
-    pub output: Format,
-    /// Print only the plugin's version; do not contact the cluster
-    #[arg(long)]
-    pub client: bool,
-}
 
 #[derive(Debug, Serialize)]
 pub struct VersionInfo {
@@ -65,7 +54,7 @@ pub async fn run(global: &KubeFlags, args: VersionArgs) -> Result<Outcome> {
                 })
             }
             Err(err) => {
-                crate::error::report(&err);
+                crate::render::print_error(&err);
                 outcome = Outcome::Findings;
             }
         }

@@ -412,6 +412,14 @@ pub fn pod_selector(server: &str) -> String {
     format!("app.kubernetes.io/name={server},app.kubernetes.io/instance={server}")
 }
 
+/// Whether a workload with these references reads the Secret's values while it runs, so that a
+/// changed value needs a restart: every reference form except image-pull credentials (used only
+/// to pull an image that is already pulled).
+pub fn needs_restart(refs: &[SecretRef], secret: &str) -> bool {
+    refs.iter()
+        .any(|r| r.secret == secret && r.kind != RefKind::ImagePull)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,5 +606,31 @@ mod tests {
             serde_json::from_value(json!({"conditions": [{"type": "Ready", "status": "True"}]}))
                 .unwrap();
         assert!(ready.is_ready());
+    }
+
+    #[test]
+    fn restart_for_every_runtime_reference_but_not_image_pull_credentials() {
+        let server = serde_json::json!({"spec": {"deployment": {
+            "secretRefs": [{"name": "env"}],
+            "volumes": [{"name": "v", "secret": {"secretName": "files"}}],
+            "imagePullSecrets": [{"name": "registry"}]
+        }}});
+        let refs = references(&server);
+        assert!(needs_restart(&refs, "env"));
+        assert!(needs_restart(&refs, "files"));
+        assert!(!needs_restart(&refs, "registry"));
+        assert!(!needs_restart(&refs, "other"));
+
+        let pod_spec = serde_json::json!({
+            "initContainers": [{"name": "i", "envFrom": [{"secretRef": {"name": "init"}}]}],
+            "containers": [{"name": "a", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "key", "key": "k"}}}]}],
+            "volumes": [{"name": "p", "projected": {"sources": [{"secret": {"name": "projected"}}]}}],
+            "imagePullSecrets": [{"name": "registry"}]
+        });
+        let refs = pod_spec_references(&pod_spec, "");
+        for s in ["init", "key", "projected"] {
+            assert!(needs_restart(&refs, s), "{s}");
+        }
+        assert!(!needs_restart(&refs, "registry"));
     }
 }

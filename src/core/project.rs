@@ -9,66 +9,18 @@
 //!   staging:    {enabled: true, provider: kubernetes, secretName: weather-server-secrets-staging, namespace: staging}
 //! ```
 //!
-//! Pure: reading the file is the only I/O. Errors carry the file and line; unknown keys inside a
+//! Pure: reading the file is the only I/O; nothing is printed (warnings are data). Errors carry the file and line; unknown keys inside a
 //! `secrets` entry are warnings with a did-you-mean, since upstream silently ignores them.
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use clap::Args;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use crate::client::Source;
+use crate::core::Source;
 
 pub const FILE_NAME: &str = "kmcp.yaml";
-
-/// `-d/--project-dir` and `-f/--file`, for commands that read kmcp.yaml.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ProjectArgs {
-    /// The project directory, which holds kmcp.yaml and the .env files
-    #[arg(short = 'd', long = "project-dir", value_name = "DIR")]
-    pub project_dir: Option<PathBuf>,
-    /// The path of kmcp.yaml itself (its directory is then the project directory)
-    #[arg(
-        short = 'f',
-        long = "file",
-        value_name = "KMCP_YAML",
-        conflicts_with = "project_dir"
-    )]
-    pub file: Option<PathBuf>,
-}
-
-impl ProjectArgs {
-    /// The kmcp.yaml path these flags point at.
-    pub fn manifest_path(&self) -> PathBuf {
-        match (&self.file, &self.project_dir) {
-            (Some(file), _) => file.clone(),
-            (None, Some(dir)) => dir.join(FILE_NAME),
-            (None, None) => PathBuf::from(FILE_NAME),
-        }
-    }
-
-    /// Whether the user pointed at a project explicitly (then a missing kmcp.yaml is an error;
-    /// otherwise commands that can work without one may go on).
-    pub fn is_explicit(&self) -> bool {
-        self.file.is_some() || self.project_dir.is_some()
-    }
-
-    /// Loads kmcp.yaml; a missing file is an error that says where it was looked for.
-    pub fn load(&self) -> Result<Project, ProjectError> {
-        Project::load(&self.manifest_path())
-    }
-
-    /// Loads kmcp.yaml if it exists; a missing file is an error only when `-d`/`-f` was given.
-    pub fn load_optional(&self) -> Result<Option<Project>, ProjectError> {
-        let path = self.manifest_path();
-        if !path.exists() && !self.is_explicit() {
-            return Ok(None);
-        }
-        Project::load(&path).map(Some)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
@@ -374,11 +326,12 @@ impl Project {
         })
     }
 
-    /// Prints the load warnings on stderr as `kmcp.yaml:LINE: warning: ...`.
-    pub fn print_warnings(&self) {
-        for w in &self.warnings {
-            eprintln!("warning: {}:{}: {}", self.path.display(), w.line, w.message);
-        }
+    /// The load warnings as `kmcp.yaml:LINE: message`, for the shell to show.
+    pub fn warning_lines(&self) -> Vec<String> {
+        self.warnings
+            .iter()
+            .map(|w| format!("{}:{}: {}", self.path.display(), w.line, w.message))
+            .collect()
     }
 
     pub fn environment_names(&self) -> Vec<String> {

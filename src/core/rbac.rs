@@ -1,14 +1,12 @@
-//! Access checks: what the current user may do (SelfSubjectAccessReview, as `kubectl auth
-//! can-i`), asked concurrently, each with the command that reproduces it.
-use futures::future::join_all;
-use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
-};
-use kube::api::{Api, PostParams};
-use serde::Serialize;
+//! RBAC, evaluated: the access questions a command asks (as `kubectl auth can-i`) and their
+//! answers as data, and who can read a namespace's Secrets from the RBAC objects (like
+//! kubectl-who-can). Pure: the asking and the listing are `client::access`.
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::client::{Action, Connection};
-use crate::error::Result;
+use k8s_openapi::api::rbac::v1::{
+    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject,
+};
+use serde::Serialize;
 
 /// One question: may I `verb` `resource` (in `group`) in `namespace`?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,12 +36,6 @@ impl Question {
             format!("{}.{}", self.resource, self.group)
         }
     }
-
-    /// The `kubectl auth can-i` line that asks the same question.
-    pub fn can_i_command(&self, conn: &Connection) -> String {
-        let resource = self.qualified_resource();
-        Action::new(&self.verb, &resource, self.namespace.as_deref()).can_i_command(conn)
-    }
 }
 
 /// The answer to a [`Question`].
@@ -55,59 +47,9 @@ pub struct Answer {
     pub reason: Option<String>,
 }
 
-/// Asks one question with a SelfSubjectAccessReview.
-pub async fn can_i(conn: &Connection, q: &Question) -> Result<Answer> {
-    let api: Api<SelfSubjectAccessReview> = Api::all(conn.client.clone());
-    let review = SelfSubjectAccessReview {
-        spec: SelfSubjectAccessReviewSpec {
-            resource_attributes: Some(ResourceAttributes {
-                verb: Some(q.verb.clone()),
-                group: Some(q.group.clone()),
-                resource: Some(q.resource.clone()),
-                namespace: q.namespace.clone(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let action = Action::new(
-        "create",
-        "selfsubjectaccessreviews.authorization.k8s.io",
-        None,
-    );
-    let answer = conn
-        .call(action, api.create(&PostParams::default(), &review))
-        .await?;
-    let status = answer.status.unwrap_or_default();
-    let reason = status
-        .reason
-        .filter(|r| !r.is_empty())
-        .or(status.evaluation_error.filter(|e| !e.is_empty()));
-    Ok(Answer {
-        question: q.clone(),
-        allowed: status.allowed && !status.denied.unwrap_or(false),
-        reason,
-    })
-}
-
-/// Asks several questions concurrently; answers come back in the order asked.
-pub async fn can_i_all(conn: &Connection, questions: &[Question]) -> Result<Vec<Answer>> {
-    join_all(questions.iter().map(|q| can_i(conn, q)))
-        .await
-        .into_iter()
-        .collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Who can read Secrets (like kubectl-who-can): from the RBAC objects, the subjects that may
 // get/list/watch Secrets in a namespace.
-
-use std::collections::{BTreeMap, BTreeSet};
-
-use k8s_openapi::api::rbac::v1::{
-    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject,
-};
 
 /// The verbs that read Secrets.
 pub const READ_VERBS: [&str; 3] = ["get", "list", "watch"];
@@ -330,80 +272,6 @@ pub struct NamespaceAccess {
     pub subjects: Vec<Grant>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-}
-
-/// Reads the RBAC objects who-can needs: ClusterRoles and ClusterRoleBindings, and the Roles
-/// and RoleBindings of `namespaces` (one list across all namespaces when `all`). `Ok(Err(why))`
-/// when the user may not read them.
-pub async fn fetch_rbac(
-    conn: &Connection,
-    namespaces: &[String],
-    all: bool,
-) -> Result<std::result::Result<Rbac, String>> {
-    use kube::api::ListParams;
-    let lp = ListParams::default().match_any();
-    let c = &conn.client;
-    let cluster_roles = Api::<ClusterRole>::all(c.clone());
-    let crbs = Api::<ClusterRoleBinding>::all(c.clone());
-    let (cr, crb) = tokio::join!(cluster_roles.list(&lp), crbs.list(&lp));
-    let mut rbac = Rbac::default();
-    match (cr, crb) {
-        (Ok(cr), Ok(crb)) => {
-            rbac.cluster_roles = cr.items;
-            rbac.cluster_role_bindings = crb.items;
-        }
-        (Err(e), _) | (_, Err(e)) if crate::client::is_forbidden(&e) => {
-            return Ok(Err(
-                "cannot list clusterroles/clusterrolebindings (forbidden)".into(),
-            ));
-        }
-        (Err(e), _) | (_, Err(e)) => {
-            return Err(conn.explain(e, &Action::new("list", "clusterroles", None)));
-        }
-    }
-    let scopes: Vec<Option<&str>> = if all {
-        vec![None]
-    } else {
-        namespaces.iter().map(|n| Some(n.as_str())).collect()
-    };
-    let lists = futures::stream::iter(scopes.into_iter().map(|ns| {
-        let roles: Api<Role> = match ns {
-            Some(ns) => Api::namespaced(c.clone(), ns),
-            None => Api::all(c.clone()),
-        };
-        let bindings: Api<RoleBinding> = match ns {
-            Some(ns) => Api::namespaced(c.clone(), ns),
-            None => Api::all(c.clone()),
-        };
-        let lp = lp.clone();
-        async move {
-            let (r, b) = tokio::join!(roles.list(&lp), bindings.list(&lp));
-            (ns, r, b)
-        }
-    }))
-    .buffer_unordered(16);
-    use futures::StreamExt;
-    let results: Vec<_> = lists.collect().await;
-    for (ns, r, b) in results {
-        let where_ = ns
-            .map(|n| format!("in namespace {n}"))
-            .unwrap_or_else(|| "across namespaces".into());
-        match (r, b) {
-            (Ok(r), Ok(b)) => {
-                rbac.roles.extend(r.items);
-                rbac.role_bindings.extend(b.items);
-            }
-            (Err(e), _) | (_, Err(e)) if crate::client::is_forbidden(&e) => {
-                return Ok(Err(format!(
-                    "cannot list roles/rolebindings {where_} (forbidden)"
-                )));
-            }
-            (Err(e), _) | (_, Err(e)) => {
-                return Err(conn.explain(e, &Action::new("list", "rolebindings", ns)));
-            }
-        }
-    }
-    Ok(Ok(rbac))
 }
 
 #[cfg(test)]

@@ -396,6 +396,25 @@ pub fn takeover_patch(
     serde_json::Value::Array(ops)
 }
 
+/// Why writing this diff needs a confirmation: removing keys, writing to a production
+/// environment, taking the Secret over from `owner`. Empty when nothing needs one.
+pub fn confirmation_reasons(environment: &str, diff: &Diff, owner: Option<&str>) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let removed = diff.removed();
+    if !removed.is_empty() {
+        reasons.push(format!("remove the keys {}", removed.join(", ")));
+    }
+    if is_production(environment) {
+        reasons.push(format!(
+            "write to the production environment {environment:?}"
+        ));
+    }
+    if let Some(owner) = owner {
+        reasons.push(format!("take the Secret over from {owner}"));
+    }
+    reasons
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,16 @@
-//! Output conventions shared by every command: `-o` formats, data on stdout, colours only on a
-//! terminal and never with `NO_COLOR`, YAML through serde-saphyr, progress on stderr.
-use std::io::IsTerminal;
-
+//! Everything a user reads: `-o` formats, data on stdout, diagnostics on stderr, the one palette
+//! ([`palette`]), the one table builder ([`table`]), progress on stderr ([`progress`]), and each
+//! command's tables ([`audit`], [`checks`], [`sync`]). YAML through serde-saphyr.
 use serde::Serialize;
 
+use crate::core::project::Project;
 use crate::error::{Error, Result};
 
+pub mod audit;
+pub mod checks;
+pub mod palette;
+pub mod progress;
+pub mod sync;
 pub mod table;
 
 /// `-o/--output`. Each command accepts the subset that makes sense for it.
@@ -33,6 +38,7 @@ impl Format {
         }
     }
 
+    /// The name as `-o` spells it.
     pub fn name(self) -> &'static str {
         match self {
             Format::Table => "table",
@@ -41,30 +47,6 @@ impl Format {
             Format::Yaml => "yaml",
         }
     }
-}
-
-fn no_color() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-/// Colours on stdout: only on a terminal, never with NO_COLOR.
-pub fn stdout_color() -> bool {
-    !no_color() && std::io::stdout().is_terminal()
-}
-
-/// Colours on stderr: only on a terminal, never with NO_COLOR.
-pub fn stderr_color() -> bool {
-    !no_color() && std::io::stderr().is_terminal()
-}
-
-/// Whether stderr is a terminal, for spinners and progress.
-pub fn stderr_is_terminal() -> bool {
-    std::io::stderr().is_terminal()
-}
-
-/// Whether a person can answer a prompt: stdin and stderr are terminals.
-pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// Serializes to YAML the way kubectl prints it (block style, no document marker).
@@ -92,11 +74,15 @@ pub fn print_data<T: Serialize>(format: Format, value: &T) -> Result<()> {
     Ok(())
 }
 
-/// Wraps text in an ANSI colour when `enabled`.
-pub fn paint(text: &str, code: &str, enabled: bool) -> String {
-    if enabled {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_string()
+/// Prints an error on stderr the way kubectl does (`error: ...`).
+pub fn print_error(err: &Error) {
+    let prefix = palette::paint("error:", palette::Tone::Alert, palette::stderr_color());
+    eprintln!("{prefix} {err}");
+}
+
+/// Prints kmcp.yaml's load warnings on stderr as `warning: kmcp.yaml:LINE: ...`.
+pub fn print_project_warnings(project: &Project) {
+    for line in project.warning_lines() {
+        eprintln!("warning: {line}");
     }
 }

@@ -1,67 +1,10 @@
-//! The findings/report model shared by the checking commands, and its renderers: statuses and
-//! severities with their colours, and kubectl-style tables (no borders, upper-case headers).
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
-use serde::Serialize;
+//! The one table builder: kubectl-style tables (no borders, upper-case headers, three spaces
+//! between columns), styled and wrapped to the terminal only where colours are on.
+use comfy_table::{Cell, ContentArrangement, Table, presets};
 
-/// The result of one check (`troubleshoot`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckStatus {
-    Pass,
-    Skip,
-    Warn,
-    Fail,
-}
+use super::palette::{self, Tone};
 
-impl CheckStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckStatus::Pass => "pass",
-            CheckStatus::Skip => "skip",
-            CheckStatus::Warn => "warn",
-            CheckStatus::Fail => "fail",
-        }
-    }
-
-    fn color(self) -> Color {
-        match self {
-            CheckStatus::Pass => Color::Green,
-            CheckStatus::Skip => Color::DarkGrey,
-            CheckStatus::Warn => Color::Yellow,
-            CheckStatus::Fail => Color::Red,
-        }
-    }
-}
-
-/// How much a finding matters (`audit`); ordered, so that `--fail-on` can compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Ok,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Ok => "ok",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    fn color(self) -> Color {
-        match self {
-            Severity::Ok => Color::Green,
-            Severity::Warning => Color::Yellow,
-            Severity::Error => Color::Red,
-        }
-    }
-}
-
-/// A kubectl-style table: no borders, upper-case headers, wrapped to the terminal when there is
-/// one.
+/// A kubectl-style table with these headers.
 pub fn table<I, S>(headers: I) -> Table
 where
     I: IntoIterator<Item = S>,
@@ -69,7 +12,7 @@ where
 {
     let mut t = Table::new();
     t.load_style(presets::NOTHING);
-    if crate::render::stdout_color() {
+    if palette::stdout_color() {
         t.enforce_styling()
             .set_content_arrangement(ContentArrangement::Dynamic);
     } else {
@@ -87,14 +30,9 @@ where
     t
 }
 
-/// A status cell; coloured only where the table styles (stdout is a terminal, no NO_COLOR).
-pub fn status_cell(status: CheckStatus) -> Cell {
-    Cell::new(status.as_str()).fg(status.color())
-}
-
-/// A severity cell; coloured only where the table styles.
-pub fn severity_cell(severity: Severity) -> Cell {
-    Cell::new(severity.as_str()).fg(severity.color())
+/// A cell in a tone; coloured only where the table styles (stdout is a terminal, no NO_COLOR).
+pub fn toned(text: &str, tone: Tone) -> Cell {
+    Cell::new(text).fg(tone.color())
 }
 
 /// The table as text with trailing spaces removed from every line.
@@ -113,40 +51,31 @@ pub fn render(table: &Table) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::CheckStatus;
+    use crate::render::palette::status_tone;
 
     #[test]
     fn tables_look_like_kubectl() {
         let mut t = table(["name", "status"]);
-        t.add_row(vec![Cell::new("weather"), status_cell(CheckStatus::Pass)]);
+        t.add_row(vec![
+            Cell::new("weather"),
+            toned("pass", status_tone(CheckStatus::Pass)),
+        ]);
         let text = render(&t);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines, ["NAME      STATUS", "weather   pass"]);
     }
 
     #[test]
-    fn severities_order_for_fail_on() {
-        assert!(Severity::Error > Severity::Warning && Severity::Warning > Severity::Ok);
-        assert!(CheckStatus::Fail > CheckStatus::Warn);
-        assert_eq!(
-            serde_json::to_string(&Severity::Warning).unwrap(),
-            "\"warning\""
-        );
-        assert_eq!(
-            serde_json::to_string(&CheckStatus::Skip).unwrap(),
-            "\"skip\""
-        );
-    }
-
-    #[test]
     fn no_colour_without_a_terminal() {
         // Tests run without a terminal on stdout: the table must not style.
         let mut t = table(["status"]);
-        t.add_row(vec![status_cell(CheckStatus::Fail)]);
+        t.add_row(vec![toned("fail", Tone::Bad)]);
         let text = render(&t);
         assert!(!text.contains('\x1b'), "{text:?}");
         let mut forced = table(["status"]);
         forced.enforce_styling();
-        forced.add_row(vec![status_cell(CheckStatus::Fail)]);
+        forced.add_row(vec![toned("fail", Tone::Bad)]);
         assert!(forced.to_string().contains('\x1b'));
     }
 }

@@ -1,8 +1,9 @@
 //! The shared core against the real API server: the typed MCPServer model and access checks.
 use clap::Parser;
 use kube::api::{Api, Patch, PatchParams};
+use kubectl_kmcp::client::access::{can_i_all, can_i_command};
 use kubectl_kmcp::core::mcpserver::{self, LocalRef, MCPServer};
-use kubectl_kmcp::core::rbac::{Question, can_i_all};
+use kubectl_kmcp::core::rbac::Question;
 
 use crate::harness::cluster;
 
@@ -98,7 +99,7 @@ async fn access_checks_answer_per_user_and_namespace() {
         [true, false, false]
     );
     assert_eq!(
-        alice[2].question.can_i_command(&alice_conn),
+        can_i_command(&alice_conn, &alice[2].question),
         format!("kubectl auth can-i create mcpservers.kagent.dev -n {ns} --context alice")
     );
     let as_bob = can_i_all(&connect(&["--as", "bob"]).await, &questions)

@@ -202,7 +202,7 @@ async fn context_namespace_and_as_are_honoured_by_the_client() {
         argv.push("version");
         kubectl_kmcp::cli::Cli::try_parse_from(argv).unwrap().global
     };
-    let list = |flags: kubectl_kmcp::client::KubeFlags| async move {
+    let list = |flags: kubectl_kmcp::cli::KubeFlags| async move {
         let conn = flags.connect().await.unwrap();
         let api: Api<Secret> = Api::namespaced(conn.client.clone(), &conn.namespace);
         let ns = conn.namespace.clone();

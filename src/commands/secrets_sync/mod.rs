@@ -1,0 +1,329 @@
+//! `kubectl kmcp secrets sync <environment>`: sync an environment's .env file into its Secret.
+//!
+//! Data on stdout: the `--dry-run=client` manifest, the key/change table, the result line
+//! (`secret/NAME configured`), what was restarted (or all of that as one JSON/YAML document with
+//! `-o json|yaml`). Diagnostics on stderr: the env file used, the Secret and namespace, warnings,
+//! notes, prompts, errors. No value is ever printed except in the `--dry-run=client` manifest.
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::Api;
+
+use crate::cli::{DryRun, KubeFlags, SyncArgs};
+use crate::client::{Action, Connection};
+use crate::core::Source;
+use crate::core::envfile::{self, EnvFile};
+use crate::core::project::{Environment, Project};
+use crate::core::secret_plan::{self, Desired, Diff, HASH_ANNOTATION, LAST_APPLIED_ANNOTATION};
+use crate::error::{Error, Outcome, Result};
+use crate::render::sync::SyncResult;
+use crate::render::{self, Format, palette};
+
+mod restart;
+mod write;
+
+use restart::restart;
+use write::write;
+
+pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
+    let client_dry_run = args.dry_run == Some(DryRun::Client);
+    let format = match args.output {
+        Some(f) => f.require(&[Format::Table, Format::Yaml, Format::Json], "secrets sync")?,
+        None if client_dry_run => Format::Yaml,
+        None => Format::Table,
+    };
+    if client_dry_run && format == Format::Table {
+        return Err(Error::Usage(
+            "--dry-run=client prints the Secret manifest: use -o yaml or -o json".into(),
+        ));
+    }
+    if client_dry_run && args.restart {
+        return Err(Error::Usage(
+            "--restart cannot be combined with --dry-run: nothing is written, so nothing would be restarted".into(),
+        ));
+    }
+
+    let project = args.project.load()?;
+    render::print_project_warnings(&project);
+    let env = project.kubernetes_environment(&args.environment)?;
+    let secret_name = env.secret_name.clone().unwrap_or_default();
+
+    let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
+    eprintln!("Using env file {}", path.display());
+    let file = envfile::load(&path).map_err(|e| match e {
+        envfile::EnvFileError::Read { .. } => Error::Failed(e.to_string()),
+        other => Error::Refused(other.to_string()),
+    })?;
+    for w in &file.warnings {
+        eprintln!("warning: {w}");
+    }
+    check_example(&project, &file)?;
+    // The size limit, before connecting: nothing is sent for a Secret the server would refuse.
+    Desired::from_env_file(&file, &secret_name, "", &project.name, &env.name)
+        .check_size()
+        .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
+
+    // Namespace: kmcp.yaml's, else -n, else the context's, else default.
+    let (namespace, conn) = if client_dry_run {
+        let view = global.kubeconfig_view();
+        let (ns, _) =
+            project.namespace_for(env, global.namespace.as_deref(), view.namespace.as_deref())?;
+        (ns, None)
+    } else {
+        let conn = global.connect().await?;
+        let context_ns = matches!(
+            conn.namespace_source,
+            Source::Kubeconfig | Source::InCluster
+        )
+        .then_some(conn.namespace.as_str());
+        let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
+        (ns, Some(conn))
+    };
+    let desired = Desired::from_env_file(&file, &secret_name, &namespace, &project.name, &env.name);
+
+    let Some(conn) = conn else {
+        eprintln!(
+            "Secret {namespace}/{secret_name}: {} keys (dry run: nothing sent to any cluster)",
+            desired.data.len()
+        );
+        render::print_data(format, &desired.manifest())?;
+        return Ok(Outcome::Success);
+    };
+
+    let context = conn
+        .context
+        .as_deref()
+        .map(|c| format!(" (context {c})"))
+        .unwrap_or_default();
+    eprintln!("Secret {secret_name} in namespace {namespace}{context}");
+    sync(&conn, &args, env, &file, &desired, format).await
+}
+
+/// The env file: `--from-file` (relative: the current directory, then the project directory),
+/// else the environment's `file`, else `.env.<env>`, else `.env`.
+fn resolve_env_file(
+    project: &Project,
+    env: &Environment,
+    from_file: Option<&Path>,
+) -> Result<PathBuf> {
+    if let Some(given) = from_file {
+        let mut tried = vec![given.to_path_buf()];
+        if given.is_relative() {
+            let in_project = project.dir.join(given);
+            if in_project != given {
+                tried.push(in_project);
+            }
+        }
+        return tried.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+            let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+            Error::Refused(format!(
+                "--from-file {}: no such file; tried {}",
+                given.display(),
+                list.join(" and ")
+            ))
+        });
+    }
+    let candidates = envfile::env_file_candidates(project, env);
+    if let Some(found) = candidates.iter().find(|p| p.is_file()) {
+        return Ok(found.clone());
+    }
+    if let Some(file) = &env.file {
+        return Err(Error::Refused(format!(
+            "{}:{}: environment {:?} sets `file: {file}`, but {} does not exist; create it, fix `file`, or pass --from-file FILE",
+            project.path.display(),
+            env.line,
+            env.name,
+            candidates[0].display()
+        )));
+    }
+    let list: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    Err(Error::Refused(format!(
+        "no env file for environment {:?}: tried {}; create one, set `file:` under secrets.{} in {}, or pass --from-file FILE",
+        env.name,
+        list.join(" and "),
+        env.name,
+        project.path.display()
+    )))
+}
+
+/// `.env.example`: keys it leaves empty must be in the file; missing optional keys are a note.
+fn check_example(project: &Project, file: &EnvFile) -> Result<()> {
+    let example = envfile::load_example(&project.dir).map_err(|e| Error::Refused(e.to_string()))?;
+    let Some(example) = example else {
+        return Ok(());
+    };
+    let missing = example.missing_required(file.keys());
+    if !missing.is_empty() {
+        return Err(Error::Refused(format!(
+            "{}: missing required keys: {} ({} leaves them empty, which marks them required); add them to {}; nothing was sent",
+            file.path.display(),
+            missing.join(", "),
+            example.path.display(),
+            file.path.display()
+        )));
+    }
+    let optional = example.missing_optional(file.keys());
+    if !optional.is_empty() {
+        eprintln!(
+            "note: {} does not set the optional keys {} ({} gives them a value)",
+            file.path.display(),
+            optional.join(", "),
+            example.path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Everything after the connection: fetch the live Secret, compare (core), show the diff, ask,
+/// write, restart, show the result. Each step is its own function.
+async fn sync(
+    conn: &Connection,
+    args: &SyncArgs,
+    env: &Environment,
+    file: &EnvFile,
+    desired: &Desired,
+    format: Format,
+) -> Result<Outcome> {
+    let ns = desired.namespace.as_str();
+    let name = desired.name.as_str();
+    let api: Api<Secret> = Api::namespaced(conn.client.clone(), ns);
+    let live = conn
+        .call(
+            Action::new("get", "secrets", Some(ns)).named(name),
+            api.get_opt(name),
+        )
+        .await?;
+    let live_data = live
+        .as_ref()
+        .map(secret_plan::live_data)
+        .unwrap_or_default();
+    let diff = Diff::between(&desired.data, &live_data);
+    let drift = live
+        .as_ref()
+        .is_none_or(|l| secret_plan::metadata_drift(desired, l));
+    let server_dry_run = args.dry_run == Some(DryRun::Server);
+    let mut result = SyncResult {
+        secret: name.to_string(),
+        namespace: ns.to_string(),
+        environment: env.name.clone(),
+        file: file.path.display().to_string(),
+        result: "unchanged",
+        dry_run: server_dry_run.then_some("server"),
+        hash: desired.hash(),
+        changes: diff.keys.clone(),
+        restarted: Vec::new(),
+    };
+
+    if !diff.data_changes() && !drift {
+        if format == Format::Table {
+            print!("{}", render::sync::unchanged_line(name, desired.data.len()));
+        } else {
+            render::print_data(format, &result)?;
+        }
+        if args.restart {
+            eprintln!("note: nothing changed, so nothing was restarted");
+        }
+        return Ok(Outcome::Success);
+    }
+
+    // Only a Secret that would change must be ours to change.
+    if let Some(live) = &live {
+        secret_plan::check_takeover(live, args.force)
+            .map_err(|r| Error::Refused(r.message(name, ns)))?;
+    }
+    if format == Format::Table {
+        print!("{}", render::sync::diff_table(&diff));
+        if !diff.data_changes() {
+            print_metadata_note(live.as_ref());
+        }
+    }
+    if !server_dry_run {
+        let owner = live.as_ref().and_then(secret_plan::owner_of);
+        confirm(args, env, &diff, owner.as_deref(), name, ns)?;
+    }
+
+    let written = write(conn, &api, desired, live.as_ref(), &diff, server_dry_run).await?;
+    result.result = if live.is_none() {
+        "created"
+    } else {
+        "configured"
+    };
+    if server_dry_run {
+        // The diff the server computed: what it would store against what is stored.
+        let stored = secret_plan::live_data(&written);
+        let server_diff = Diff::between(&stored, &live_data);
+        if server_diff != diff {
+            eprintln!("note: the server would store a different set of keys than the file has");
+            result.changes = server_diff.keys;
+        }
+    }
+    if args.restart && !server_dry_run {
+        result.restarted = restart(conn, name, ns, &desired.hash()).await?;
+    }
+    if format == Format::Table {
+        print!("{}", render::sync::result_lines(&result));
+        if args.restart && result.restarted.is_empty() {
+            eprintln!(
+                "note: no MCPServer or Deployment in namespace {ns} uses secret {name}; nothing restarted"
+            );
+        }
+    } else {
+        render::print_data(format, &result)?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// The note for a sync that changes only metadata: which labels and annotations are updated.
+fn print_metadata_note(live: Option<&Secret>) {
+    let copy_removed = live
+        .and_then(|l| l.metadata.annotations.as_ref())
+        .is_some_and(|a| a.contains_key(LAST_APPLIED_ANNOTATION));
+    eprintln!(
+        "note: the keys are unchanged; the labels and the {HASH_ANNOTATION} annotation are updated{}",
+        if copy_removed {
+            format!(", and {LAST_APPLIED_ANNOTATION} (a copy of the values) is removed")
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// Removing keys, writing to production and taking over an owned Secret ask first: on a
+/// terminal with a prompt, else only with --yes.
+fn confirm(
+    args: &SyncArgs,
+    env: &Environment,
+    diff: &Diff,
+    owner: Option<&str>,
+    name: &str,
+    ns: &str,
+) -> Result<()> {
+    let reasons = secret_plan::confirmation_reasons(&env.name, diff, owner);
+    if reasons.is_empty() || args.yes {
+        return Ok(());
+    }
+    let what = format!(
+        "This will {} (secret {name} in namespace {ns})",
+        reasons.join(", and ")
+    );
+    if !palette::interactive() {
+        return Err(Error::Refused(format!(
+            "{what}, which needs a confirmation, and there is no terminal to ask; nothing was changed. Re-run with --yes to confirm"
+        )));
+    }
+    if ask(&format!("{what}. Continue?"))? {
+        Ok(())
+    } else {
+        Err(Error::Refused("not confirmed; nothing was changed".into()))
+    }
+}
+
+/// Asks a yes/no question on the terminal (stderr), `no` by default.
+fn ask(prompt: &str) -> Result<bool> {
+    let term = dialoguer::console::Term::stderr();
+    dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .interact_on(&term)
+        .map_err(|e| Error::Failed(format!("cannot read the answer: {e}")))
+}
