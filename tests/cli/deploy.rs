@@ -415,7 +415,6 @@ fn missing_crd_is_refused_on_a_cluster_without_kmcp() {
     );
     let bare = Cluster {
         kubeconfig: cluster_dir.join("kubeconfig"),
-        dir: cluster_dir.clone(),
     };
     let ns = bare.namespace("deploy-nocrd");
     let project_dir = project(&[("kmcp.yaml", &kmcp_yaml("mcp-go", None))]);

@@ -227,8 +227,11 @@ async fn context_namespace_and_as_are_honoured_by_the_client() {
         let err = list(connect(extra))
             .await
             .err()
-            .expect("restricted must be refused")
-            .to_string();
+            .expect("restricted must be refused");
+        // The API error carries the server's status and reason as fields.
+        let api = err.api().expect("an API error");
+        assert_eq!((api.status, api.reason.as_str()), (Some(403), "Forbidden"));
+        let err = err.to_string();
         assert!(
             err.contains("forbidden: user \"restricted\" cannot list secrets"),
             "{err}"
@@ -283,8 +286,9 @@ async fn context_namespace_and_as_are_honoured_by_the_client() {
         )
         .await
         .err()
-        .unwrap()
-        .to_string();
+        .unwrap();
+    assert_eq!(err.api().and_then(|a| a.status), Some(404));
+    let err = err.to_string();
     assert!(
         err.contains("namespace \"no-such-ns-x\" not found"),
         "{err}"

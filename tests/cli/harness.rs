@@ -1,7 +1,6 @@
 //! The test harness: one real kube-apiserver + etcd per test run (started by `tests/cluster.sh`,
 //! stopped when this process exits, even on a panic or a kill), a namespace per test, the
 //! plugin binary run as a user would run it, and helpers to assert that no secret value leaks.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,7 +9,6 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub struct Cluster {
-    pub dir: PathBuf,
     pub kubeconfig: PathBuf,
 }
 
@@ -26,10 +24,8 @@ pub fn root() -> PathBuf {
 pub fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         if let Some(kc) = std::env::var_os("KMCP_TEST_KUBECONFIG") {
-            let kubeconfig = PathBuf::from(kc);
             return Cluster {
-                dir: kubeconfig.parent().unwrap().to_path_buf(),
-                kubeconfig,
+                kubeconfig: PathBuf::from(kc),
             };
         }
         let dir = std::env::temp_dir().join(format!("kubectl-kmcp-test-{}", std::process::id()));
@@ -49,7 +45,6 @@ pub fn cluster() -> &'static Cluster {
         );
         Cluster {
             kubeconfig: dir.join("kubeconfig"),
-            dir,
         }
     })
 }
@@ -121,6 +116,29 @@ impl Cluster {
         name
     }
 
+    /// A fresh namespace whose name has a fixed length, `kmcp-<prefix>-<8 hex digits>`, for
+    /// whole-output snapshots: [`assert_snapshot`] puts `kmcp-<prefix>-########` in its place,
+    /// and the columns of a table stay where they are.
+    pub fn snapshot_namespace(&self, prefix: &str) -> String {
+        use std::hash::{BuildHasher, RandomState};
+        let n = NAMESPACES.fetch_add(1, Ordering::SeqCst);
+        let unique = RandomState::new().hash_one((std::process::id(), n)) as u32;
+        let name = format!("kmcp-{prefix}-{unique:08x}");
+        self.kubectl(&["create", "namespace", &name]);
+        name
+    }
+
+    /// The API server's URL (`https://127.0.0.1:PORT`).
+    pub fn server(&self) -> String {
+        self.kubectl(&[
+            "config",
+            "view",
+            "--minify",
+            "-o",
+            "jsonpath={.clusters[0].cluster.server}",
+        ])
+    }
+
     /// Grants `user` the `verbs` on `resources` in `namespace` (a Role and a RoleBinding).
     /// Resources as in `kubectl create role --resource` (`secrets`, `mcpservers.kagent.dev`).
     pub fn grant(&self, user: &str, namespace: &str, verbs: &[&str], resources: &[&str]) {
@@ -141,17 +159,38 @@ impl Cluster {
             user,
         ]);
     }
+}
 
-    /// The cluster's API server URL.
-    pub fn server(&self) -> String {
-        self.kubectl(&[
-            "config",
-            "view",
-            "--minify",
-            "-o",
-            "jsonpath={.clusters[0].cluster.server}",
-        ])
+/// The placeholder of a snapshot namespace (see [`Cluster::snapshot_namespace`]): the same
+/// length, its unique part as `#`.
+pub fn namespace_placeholder(ns: &str) -> String {
+    let (stem, unique) = ns.split_at(ns.len() - 8);
+    format!("{stem}{}", "#".repeat(unique.len()))
+}
+
+/// Whole-output comparison, as cargo's `with_stderr_data`: `actual` with each `(text,
+/// placeholder)` replaced must be exactly `expected`. On a difference, both texts are shown
+/// line by line with the first differing line marked.
+#[track_caller]
+pub fn assert_snapshot(actual: &str, replacements: &[(&str, &str)], expected: &str) {
+    let mut normalized = actual.to_string();
+    for (text, placeholder) in replacements {
+        normalized = normalized.replace(text, placeholder);
     }
+    if normalized == expected {
+        return;
+    }
+    let (got, want): (Vec<&str>, Vec<&str>) =
+        (normalized.lines().collect(), expected.lines().collect());
+    let first = (0..got.len().max(want.len()))
+        .find(|&i| got.get(i) != want.get(i))
+        .unwrap_or(0);
+    panic!(
+        "the output differs from the snapshot at line {}:\n--- expected\n{expected}\n--- actual (normalized)\n{normalized}\n--- line {0}\nexpected: {:?}\nactual:   {:?}",
+        first + 1,
+        want.get(first),
+        got.get(first)
+    );
 }
 
 /// The plugin binary built by cargo for this test run.
@@ -168,11 +207,6 @@ pub struct Run {
 }
 
 impl Run {
-    /// Both streams, for assertions on what a user sees.
-    pub fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(
@@ -242,7 +276,6 @@ impl Run {
 /// temporary folder so that ~/.kube/config is never the developer's own).
 pub struct Kmcp {
     cmd: Command,
-    stdin: Option<String>,
 }
 
 pub fn kmcp(args: &[&str]) -> Kmcp {
@@ -251,7 +284,7 @@ pub fn kmcp(args: &[&str]) -> Kmcp {
     cmd.env_remove("KUBECONFIG")
         .env("HOME", empty_home())
         .env("NO_COLOR", "1");
-    Kmcp { cmd, stdin: None }
+    Kmcp { cmd }
 }
 
 fn empty_home() -> &'static Path {
@@ -269,38 +302,21 @@ impl Kmcp {
         self.cmd.env("KUBECONFIG", &cluster.kubeconfig);
         self
     }
+    /// Sets an environment variable of the run.
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.cmd.env(key, value);
         self
     }
-    pub fn env_remove(mut self, key: &str) -> Self {
-        self.cmd.env_remove(key);
-        self
-    }
+    /// Runs in `dir` (the project folder of the test).
     pub fn dir(mut self, dir: &Path) -> Self {
         self.cmd.current_dir(dir);
         self
     }
-    pub fn stdin(mut self, input: &str) -> Self {
-        self.stdin = Some(input.to_string());
-        self
-    }
+    /// Runs the plugin to the end, stdin empty, and keeps what it printed.
     pub fn run(mut self) -> Run {
-        self.cmd.stdin(if self.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
+        self.cmd.stdin(Stdio::null());
         self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = self.cmd.spawn().expect("cannot start kubectl-kmcp");
-        if let Some(input) = &self.stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
+        let child = self.cmd.spawn().expect("cannot start kubectl-kmcp");
         let out = child.wait_with_output().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
