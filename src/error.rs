@@ -83,6 +83,7 @@ impl ApiError {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The exit code of a failed command: 2 for a usage error, else 1.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage(_) => ExitCode::from(2),
@@ -124,6 +125,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The exit code of a command that ran to the end: 0, or 1 when checks found problems.
     pub fn exit_code(self) -> ExitCode {
         match self {
             Outcome::Success => ExitCode::SUCCESS,

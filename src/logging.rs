@@ -2,6 +2,7 @@
 //! (kubectl logs requests from 6 on). Logs go to stderr, never stdout, and never carry values.
 use tracing_subscriber::EnvFilter;
 
+/// Sets up logging on stderr for `-v N` (see the module docs for the levels).
 pub fn init(verbosity: Option<u8>) {
     let level = match verbosity.unwrap_or(0) {
         0 => "warn",

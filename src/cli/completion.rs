@@ -94,6 +94,7 @@ enum ValueKind<'a> {
     Free,
 }
 
+/// What the value of `arg` completes with: its choices, files, folders, or nothing.
 fn value_kind(arg: &Arg) -> ValueKind<'_> {
     if !arg.get_possible_values().is_empty() {
         return ValueKind::Choices(arg);
@@ -112,12 +113,14 @@ fn takes_next_word(arg: &Arg) -> bool {
         && arg.get_num_args().is_none_or(|r| r.min_values() > 0)
 }
 
+/// The first line of a help text, the candidate's description.
 fn help_line(text: Option<&clap::builder::StyledStr>) -> Option<String> {
     text.map(|t| t.to_string())
         .and_then(|t| t.lines().next().map(str::to_string))
         .filter(|t| !t.is_empty())
 }
 
+/// The argument of `cmd` with the long name (or alias) `name`.
 fn find_long<'a>(cmd: &'a Command, name: &str) -> Option<&'a Arg> {
     cmd.get_arguments().find(|a| {
         a.get_long_and_visible_aliases()
@@ -127,6 +130,7 @@ fn find_long<'a>(cmd: &'a Command, name: &str) -> Option<&'a Arg> {
     })
 }
 
+/// The argument of `cmd` with the short name (or alias) `c`.
 fn find_short(cmd: &Command, c: char) -> Option<&Arg> {
     cmd.get_arguments().find(|a| {
         a.get_short() == Some(c)
@@ -135,6 +139,7 @@ fn find_short(cmd: &Command, c: char) -> Option<&Arg> {
     })
 }
 
+/// `arg`'s possible values that start with `current`, each after `prefix` (`--output=`).
 fn choices(arg: &Arg, prefix: &str, current: &str) -> Completions {
     let candidates = arg
         .get_possible_values()
@@ -152,6 +157,7 @@ fn choices(arg: &Arg, prefix: &str, current: &str) -> Completions {
     }
 }
 
+/// The completions of `arg`'s value: its choices, else a directive for files or folders.
 fn values_of(arg: &Arg, prefix: &str, current: &str) -> Completions {
     let directive = match value_kind(arg) {
         ValueKind::Choices(arg) => return choices(arg, prefix, current),

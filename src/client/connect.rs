@@ -229,6 +229,7 @@ fn impersonation_flags(flags: &KubeFlags) -> Vec<String> {
     out
 }
 
+/// `--server` as a URI; a malformed one is a usage error.
 fn server_uri(flags: &KubeFlags) -> Result<http::Uri> {
     let server = flags.server.as_deref().unwrap_or_default();
     server
@@ -236,6 +237,8 @@ fn server_uri(flags: &KubeFlags) -> Result<http::Uri> {
         .map_err(|e| Error::Usage(format!("--server {server:?} is not a URL: {e}")))
 }
 
+/// The kube config of the context the flags select, with `--cluster`/`--user` overrides, and the
+/// context's name, user and namespace; an unknown context, cluster or user is named.
 async fn config_from_kubeconfig(
     flags: &KubeFlags,
     kc: Kubeconfig,

@@ -59,6 +59,7 @@ pub struct Action<'a> {
 }
 
 impl<'a> Action<'a> {
+    /// `verb` on `resource` in `namespace` (`None`: cluster scope or all namespaces).
     pub fn new(verb: &'a str, resource: &'a str, namespace: Option<&'a str>) -> Self {
         Action {
             verb,
@@ -67,6 +68,7 @@ impl<'a> Action<'a> {
             name: None,
         }
     }
+    /// The same action on one object.
     pub fn named(mut self, name: &'a str) -> Self {
         self.name = Some(name);
         self

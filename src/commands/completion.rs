@@ -4,6 +4,7 @@ use std::io::Write;
 use crate::cli::{self, CompletionArgs};
 use crate::error::{Error, Outcome, Result};
 
+/// Prints the completion script of the shell on stdout.
 pub fn run(args: CompletionArgs) -> Result<Outcome> {
     let script = cli::completion::script(args.shell, cli::command());
     let mut out = std::io::stdout().lock();

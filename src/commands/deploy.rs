@@ -27,6 +27,8 @@ struct Target {
     secret: Option<String>,
 }
 
+/// Plans the MCPServer, checks everything before writing (pre-flight), applies it server-side, and
+/// waits with `--wait`.
 pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
     let format = args
         .output

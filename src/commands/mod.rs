@@ -12,6 +12,7 @@ pub mod secrets_sync;
 pub mod troubleshoot;
 pub mod version;
 
+/// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<Outcome> {
     let global = cli.global;
     match cli.command {

@@ -18,6 +18,8 @@ use crate::error::{Error, Outcome, Result};
 use crate::render::checks::{self, ServerChecks};
 use crate::render::{self, Format};
 
+/// Resolves the server, namespace and environment, gathers the facts, runs every check and prints
+/// them; exit 1 when one fails.
 pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> {
     let format = args
         .output

@@ -32,6 +32,7 @@ impl Transport {
         }
     }
 
+    /// The name as `--transport` and `transportType` spell it.
     pub fn name(self) -> &'static str {
         match self {
             Transport::Stdio => "stdio",

@@ -29,6 +29,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The word shown in tables and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
@@ -184,6 +185,7 @@ pub struct Secrets {
 }
 
 impl Secrets {
+    /// Records what was read of the Secret `namespace/name`.
     pub fn insert(&mut self, namespace: &str, name: &str, state: SecretState) {
         self.by_namespace
             .entry(namespace.to_string())
@@ -191,6 +193,7 @@ impl Secrets {
             .insert(name.to_string(), state);
     }
 
+    /// What was read of `namespace/name`; `None` when it was not read.
     pub fn get(&self, namespace: &str, name: &str) -> Option<&SecretState> {
         self.by_namespace.get(namespace)?.get(name)
     }
@@ -251,6 +254,7 @@ pub struct ProjectContext {
 }
 
 impl ProjectContext {
+    /// kmcp.yaml's environments whose `secretName` is `secret`.
     fn environments_of(&self, secret: &str) -> Vec<&ProjectSecret> {
         self.secrets.iter().filter(|s| s.secret == secret).collect()
     }
@@ -319,6 +323,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts of the summary line and of the JSON `summary`.
     pub fn of(servers: &[Server], findings: &[Finding]) -> Summary {
         let secrets: BTreeSet<(&str, &str)> = servers
             .iter()
@@ -362,6 +367,7 @@ pub fn evaluate(servers: &[Server], secrets: &Secrets, project: &ProjectContext)
     out
 }
 
+/// The finding of one reference of one server.
 fn evaluate_one(
     server: &Server,
     r: &SecretRef,

@@ -184,6 +184,7 @@ pub struct Condition {
 }
 
 impl MCPServerStatus {
+    /// The condition of this type, if the controller reported it.
     pub fn condition(&self, type_: &str) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.type_ == type_)
     }
@@ -376,6 +377,7 @@ fn secret_source(name: &str, s: &Value, via: String, out: &mut Vec<SecretRef>) {
     }
 }
 
+/// The `imagePullSecrets` entries of a pod spec at `base`.
 fn image_pull_references(list: &Value, base: &str, out: &mut Vec<SecretRef>) {
     for (i, r) in array(list) {
         if let Some(name) = str_of(&r["name"]) {
@@ -389,6 +391,7 @@ fn image_pull_references(list: &Value, base: &str, out: &mut Vec<SecretRef>) {
     }
 }
 
+/// A reference to a whole Secret (no single key).
 fn whole(name: &str, via: String, kind: RefKind, optional: bool) -> SecretRef {
     SecretRef {
         secret: name.to_string(),
@@ -399,10 +402,12 @@ fn whole(name: &str, via: String, kind: RefKind, optional: bool) -> SecretRef {
     }
 }
 
+/// The items of a JSON array with their index; nothing for anything else.
 fn array(v: &Value) -> impl Iterator<Item = (usize, &Value)> {
     v.as_array().into_iter().flatten().enumerate()
 }
 
+/// A non-empty JSON string.
 fn str_of(v: &Value) -> Option<&str> {
     v.as_str().filter(|s| !s.is_empty())
 }

@@ -92,6 +92,7 @@ pub enum ProjectError {
     },
 }
 
+/// `a, b, c`, or `none`.
 fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
         "none".into()
@@ -235,6 +236,7 @@ where
 const ENV_KEYS: [&str; 5] = ["enabled", "provider", "file", "secretName", "namespace"];
 
 impl Project {
+    /// Reads and parses kmcp.yaml; a missing file is `NotFound` with the path looked at.
     pub fn load(path: &Path) -> Result<Project, ProjectError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -334,6 +336,7 @@ impl Project {
             .collect()
     }
 
+    /// The names under `secrets`, in file order.
     pub fn environment_names(&self) -> Vec<String> {
         self.environments.iter().map(|e| e.name.clone()).collect()
     }
@@ -417,6 +420,7 @@ impl Project {
     }
 }
 
+/// A YAML scalar as text (a timestamp may be read as a string or a number).
 fn scalar_text(v: serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s,
@@ -424,6 +428,7 @@ fn scalar_text(v: serde_json::Value) -> String {
     }
 }
 
+/// A YAML error with the file, line and column, and the parser's first line.
 fn syntax_error(path: &Path, err: &serde_saphyr::Error) -> ProjectError {
     let message = first_line(&err.to_string());
     match err.location() {
@@ -476,6 +481,7 @@ fn key_line(text: &str, from_line: u32, key: &str) -> Option<u32> {
         .map(|_| from_line)
 }
 
+/// The number of leading spaces of a line.
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
@@ -495,6 +501,7 @@ pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
+/// The Levenshtein distance between two words.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

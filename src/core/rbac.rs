@@ -19,6 +19,7 @@ pub struct Question {
 }
 
 impl Question {
+    /// May I `verb` `resource` of API group `group` (`""`: core) in `namespace`?
     pub fn new(verb: &str, group: &str, resource: &str, namespace: Option<&str>) -> Self {
         Question {
             verb: verb.into(),
@@ -132,6 +133,7 @@ fn secret_read_rules(rules: &[PolicyRule]) -> BTreeMap<Vec<String>, BTreeSet<&'s
     out
 }
 
+/// The read verbs in the order get, list, watch.
 fn ordered(verbs: &BTreeSet<&str>) -> Vec<String> {
     READ_VERBS
         .into_iter()
@@ -140,6 +142,7 @@ fn ordered(verbs: &BTreeSet<&str>) -> Vec<String> {
         .collect()
 }
 
+/// One grant per subject of a binding and per resourceNames group of the role's rules.
 fn grants_for(
     subjects: &[Subject],
     binding_namespace: Option<&str>,

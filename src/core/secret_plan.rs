@@ -57,6 +57,7 @@ impl std::fmt::Debug for Desired {
 }
 
 impl Desired {
+    /// The Secret that holds exactly the env file's entries.
     pub fn from_env_file(
         file: &EnvFile,
         name: &str,
@@ -77,6 +78,7 @@ impl Desired {
         }
     }
 
+    /// The content hash of the data (see `content_hash`).
     pub fn hash(&self) -> String {
         content_hash(&self.data)
     }
@@ -106,6 +108,7 @@ impl Desired {
         Ok(())
     }
 
+    /// The labels kubectl-kmcp sets: managed-by, project name, environment.
     pub fn labels(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
             (MANAGED_BY_LABEL.to_string(), MANAGER.to_string()),
@@ -209,6 +212,7 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// The change of every key between the desired and the live data.
     pub fn between(desired: &BTreeMap<String, Vec<u8>>, live: &BTreeMap<String, Vec<u8>>) -> Diff {
         let mut keys: Vec<KeyChange> = Vec::new();
         for (k, v) in desired {
@@ -232,14 +236,17 @@ impl Diff {
         Diff { keys }
     }
 
+    /// Whether any key is added, changed or removed.
     pub fn data_changes(&self) -> bool {
         self.keys.iter().any(|k| k.change != Change::Unchanged)
     }
 
+    /// The keys the sync removes.
     pub fn removed(&self) -> Vec<&str> {
         self.with(Change::Removed)
     }
 
+    /// The keys with this change.
     pub fn with(&self, change: Change) -> Vec<&str> {
         self.keys
             .iter()
@@ -248,6 +255,7 @@ impl Diff {
             .collect()
     }
 
+    /// How many keys have this change.
     pub fn count(&self, change: Change) -> usize {
         self.keys.iter().filter(|k| k.change == change).count()
     }

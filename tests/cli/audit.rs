@@ -2,7 +2,7 @@
 //! status, -A vs -n, a restricted user (forbidden findings, exit code per --fail-on), the access
 //! section with and without rights to read RBAC, and the JSON contract. The upstream doc's forms
 //! that the structural CRD prunes (`spec.deployment.envFrom`, `env[].valueFrom`) are covered by
-//! unit tests in src/findings.rs; here the same forms are stored inside `sidecars[]`.
+//! unit tests in src/core/findings.rs; here the same forms are stored inside `sidecars[]`.
 use serde_json::Value;
 
 use crate::harness::{Cluster, cluster, kmcp, project};

@@ -20,6 +20,8 @@ mod fetch;
 /// Requests in flight at once (Secret reads, access reviews).
 pub const CONCURRENCY: usize = 16;
 
+/// Lists the servers, reads their Secrets and the access to them, evaluates every reference and
+/// prints the result; exit 1 per `--fail-on`.
 pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
     let format = args.output.require(
         &[Format::Table, Format::Wide, Format::Json, Format::Yaml],

@@ -25,6 +25,8 @@ mod write;
 use restart::restart;
 use write::write;
 
+/// Checks the flags, the project and the env file before connecting, resolves the namespace, then
+/// syncs (or prints the manifest with `--dry-run=client`).
 pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     let client_dry_run = args.dry_run == Some(DryRun::Client);
     let format = match args.output {
