@@ -35,6 +35,14 @@ impl Progress {
     }
 }
 
+/// The line goes away with the indicator, also when the command stops on an error (which is
+/// then printed on a clean line).
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
 impl Default for Progress {
     fn default() -> Self {
         Self::new()

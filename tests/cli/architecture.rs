@@ -6,6 +6,8 @@
 //! - `cli` does not import `commands`; a command does not import another command (shared shell
 //!   steps live in `SHARED_COMMAND_MODULES`);
 //! - no import cycle between the top-level modules;
+//! - one request path: only `src/client/mod.rs` (`Connection::call`) puts a timeout on a
+//!   request, and no code decides on the text of an HTTP status;
 //! - no source file over `MAX_LINES` lines (`src/diagnosis.rs` excepted until it is split).
 //!
 //! `checker_catches_each_broken_rule` proves that each rule can fail.
@@ -209,6 +211,18 @@ fn violations(sources: &[Source]) -> Vec<String> {
                 out.push(format!("{}: the core uses clap", s.path));
             }
         }
+        if s.path != "src/client/mod.rs" && code.contains("tokio::time::timeout") {
+            out.push(format!(
+                "{}: a request timeout outside Connection::call",
+                s.path
+            ));
+        }
+        if code.contains("\"HTTP 4") || code.contains("contains(\"HTTP") {
+            out.push(format!(
+                "{}: decides on the text of an HTTP status, not on ApiError::status",
+                s.path
+            ));
+        }
         if top == "cli" && refs.iter().any(|r| r[0] == "commands") {
             out.push(format!("{}: cli refers to commands", s.path));
         }
@@ -362,6 +376,20 @@ fn checker_catches_each_broken_rule() {
         (
             src("src/commands/deploy.rs", "use super::troubleshoot;\n"),
             "a command refers to another command, commands::troubleshoot",
+        ),
+        (
+            src(
+                "src/commands/audit/fetch.rs",
+                "tokio::time::timeout(t, fut).await\n",
+            ),
+            "a request timeout outside Connection::call",
+        ),
+        (
+            src(
+                "src/commands/deploy.rs",
+                "Error::Api(m) if m.contains(\"HTTP 409\") => x,\n",
+            ),
+            "decides on the text of an HTTP status",
         ),
         (
             src("src/client/mod.rs", "use crate::commands::deploy;\n"),
