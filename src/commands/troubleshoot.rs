@@ -420,24 +420,15 @@ async fn fetch(conn: &Connection, facts: &mut Facts) {
         ),
         Err(e) => Fetch::Failed(e.to_string()),
     };
-    let pod_values: Vec<(String, Value)> = match &pods {
+    let pod_names: Vec<String> = match &pods {
         Fetch::Got(list) => list
             .items
             .iter()
-            .map(|p| {
-                (
-                    p.metadata.name.clone().unwrap_or_default(),
-                    serde_json::to_value(p).unwrap_or(Value::Null),
-                )
-            })
+            .map(|p| p.metadata.name.clone().unwrap_or_default())
             .collect(),
         _ => vec![],
     };
-    facts.pods = match pods {
-        Fetch::Got(_) => Fetch::Got(pod_values.iter().map(|(_, v)| v.clone()).collect()),
-        Fetch::Forbidden(c) => Fetch::Forbidden(c),
-        Fetch::Failed(w) => Fetch::Failed(w),
-    };
+    facts.pods = pods.map(|list| list.items);
 
     // Secrets (names from the server and the environment) and events, concurrently.
     let server_value = facts.mcpserver.got().and_then(|s| s.as_ref());
@@ -469,22 +460,17 @@ async fn fetch(conn: &Connection, facts: &mut Facts) {
         }
     });
     let events_api: Api<Event> = Api::namespaced(client.clone(), &ns);
-    let event_futs = pod_values
-        .iter()
-        .map(|(name, _)| name.clone())
+    let event_futs = pod_names
+        .into_iter()
         .chain(std::iter::once(server.clone()))
         .map(|name| {
             let api = events_api.clone();
             async move {
                 let lp = ListParams::default().fields(&format!("involvedObject.name={name}"));
                 match timed(conn, api.list(&lp)).await {
-                    Ok(Ok(list)) => list
-                        .items
-                        .iter()
-                        .filter_map(|e| serde_json::to_value(e).ok())
-                        .collect(),
+                    Ok(Ok(list)) => list.items,
                     // Events only add detail; `can-i` reports a missing `list events`.
-                    _ => Vec::<Value>::new(),
+                    _ => Vec::<Event>::new(),
                 }
             }
         });
