@@ -5,7 +5,6 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod core;
-pub mod diagnosis;
 pub mod error;
 pub mod logging;
 pub mod render;

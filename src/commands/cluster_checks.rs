@@ -9,12 +9,12 @@ use serde_json::Value;
 
 use crate::client::{Action, Connection, access};
 use crate::core::Source;
+use crate::core::diagnosis::{
+    self, AccessFacts, Check, ContextFacts, Facts, Fetch, KeyHashes, SecretFacts,
+};
 use crate::core::mcpserver;
 use crate::core::rbac::Question;
 use crate::core::secret_plan::{self, HASH_ANNOTATION};
-use crate::diagnosis::{
-    self, AccessFacts, Check, ContextFacts, Facts, Fetch, KeyHashes, SecretFacts,
-};
 use crate::error::{Error, Result};
 
 /// `kubectl cluster-info`, with the context when there is one: how to check the connection.
@@ -143,24 +143,15 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
         ),
         Err(e) => Fetch::Failed(e.to_string()),
     };
-    let pod_values: Vec<(String, Value)> = match &pods {
+    let pod_names: Vec<String> = match &pods {
         Fetch::Got(list) => list
             .items
             .iter()
-            .map(|p| {
-                (
-                    p.metadata.name.clone().unwrap_or_default(),
-                    serde_json::to_value(p).unwrap_or(Value::Null),
-                )
-            })
+            .map(|p| p.metadata.name.clone().unwrap_or_default())
             .collect(),
         _ => vec![],
     };
-    facts.pods = match pods {
-        Fetch::Got(_) => Fetch::Got(pod_values.iter().map(|(_, v)| v.clone()).collect()),
-        Fetch::Forbidden(c) => Fetch::Forbidden(c),
-        Fetch::Failed(w) => Fetch::Failed(w),
-    };
+    facts.pods = pods.map(|list| list.items);
 
     // Secrets (names from the server and the environment) and events, concurrently.
     let server_value = facts.mcpserver.got().and_then(|s| s.as_ref());
@@ -192,9 +183,8 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
         }
     });
     let events_api: Api<Event> = Api::namespaced(client.clone(), &ns);
-    let event_futs = pod_values
-        .iter()
-        .map(|(name, _)| name.clone())
+    let event_futs = pod_names
+        .into_iter()
         .chain(std::iter::once(server.clone()))
         .map(|name| {
             let api = events_api.clone();
@@ -202,13 +192,9 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
                 let lp = ListParams::default().fields(&format!("involvedObject.name={name}"));
                 let action = Action::new("list", "events", Some(ns_ref));
                 match conn.call(action, api.list(&lp)).await {
-                    Ok(list) => list
-                        .items
-                        .iter()
-                        .filter_map(|e| serde_json::to_value(e).ok())
-                        .collect(),
+                    Ok(list) => list.items,
                     // Events only add detail; `can-i` reports a missing `list events`.
-                    Err(_) => Vec::<Value>::new(),
+                    Err(_) => Vec::<Event>::new(),
                 }
             }
         });

@@ -9,11 +9,11 @@ use super::cluster_checks::{self, cluster_info};
 use crate::cli::{KubeFlags, TroubleshootArgs};
 use crate::client::Action;
 use crate::core::Source;
-use crate::core::envfile;
-use crate::core::project::{Environment, Project};
-use crate::diagnosis::{
+use crate::core::diagnosis::{
     self, ContextFacts, EnvFileFacts, EnvironmentFacts, ExampleFacts, Facts, KeyHashes,
 };
+use crate::core::envfile;
+use crate::core::project::{Environment, Project};
 use crate::error::{Error, Outcome, Result};
 use crate::render::checks::{self, ServerChecks};
 use crate::render::{self, Format};

@@ -6,6 +6,7 @@
 //! shows. Reading a local file (kmcp.yaml, an env file) is the only I/O. `tests/architecture.rs`
 //! keeps it so.
 pub mod deploy_plan;
+pub mod diagnosis;
 pub mod envfile;
 pub mod findings;
 pub mod mcpserver;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::palette::status_tone;
 use super::table::{self, toned};
-use crate::diagnosis::Check;
+use crate::core::diagnosis::Check;
 
 /// `-o json|yaml`: `{"server", "namespace", "checks": [{"id", "status", "detail", "hint"}]}`.
 #[derive(Debug, Serialize)]

@@ -1,0 +1,191 @@
+//! `keys`: every `secretKeyRef`/volume `items` key is in its Secret, and every key `.env.example`
+//! requires (leaves empty) is in the Secrets the server's environment comes from. Names only.
+use std::collections::BTreeSet;
+
+use super::text::{plural, unique_lines};
+use super::{Check, Facts};
+use crate::core::CheckStatus;
+use crate::core::mcpserver::RefKind;
+
+/// How to add a key (`what`, e.g. "add API_KEY") to `secret`: through the env file and
+/// `secrets sync` when it is the environment's Secret.
+fn sync_hint(f: &Facts, secret: &str, what: &str) -> String {
+    match &f.environment {
+        Some(env) if env.secret_name == secret => format!(
+            "{what} to the env file and run `kubectl kmcp secrets sync {}{}`",
+            env.name, f.project_flags
+        ),
+        _ => format!(
+            "{what} to Secret {secret} in {} (from the env file it comes from, e.g. `kubectl kmcp secrets sync ENV`)",
+            f.namespace
+        ),
+    }
+}
+
+/// The Secrets whose keys all become the server's environment variables: the server
+/// container's envFrom Secrets, else the environment's Secret.
+fn env_from_secrets(f: &Facts) -> Vec<String> {
+    let refs = f.server_refs();
+    let mut out: Vec<String> = refs
+        .iter()
+        .filter(|r| r.kind == RefKind::EnvFrom && !r.via.contains(".sidecars["))
+        .map(|r| r.secret.clone())
+        .collect();
+    if out.is_empty()
+        && let Some(env) = &f.environment
+    {
+        out.push(env.secret_name.clone());
+    }
+    out.dedup();
+    out
+}
+
+/// Fails for each missing key (warns when its reference is optional); skips when there is
+/// nothing to compare.
+pub(super) fn check(f: &Facts) -> Check {
+    let have = f.readable_keys();
+    let refs = f.server_refs();
+    let mut status = CheckStatus::Pass;
+    let mut lines = Vec::new();
+    let mut hints = Vec::new();
+    let mut checked = 0usize;
+    for r in refs.iter().filter(|r| r.key.is_some()) {
+        let key = r.key.as_deref().unwrap_or_default();
+        let Some(keys) = have.get(r.secret.as_str()) else {
+            continue;
+        };
+        checked += 1;
+        if !keys.contains(key) {
+            let sev = if r.optional {
+                CheckStatus::Warn
+            } else {
+                CheckStatus::Fail
+            };
+            status = status.max(sev);
+            lines.push(format!(
+                "key {key} is missing from Secret {} ({}{})",
+                r.secret,
+                r.via,
+                if r.optional { ", optional" } else { "" }
+            ));
+            hints.push(sync_hint(f, &r.secret, &format!("add {key}")));
+        }
+    }
+    match &f.example {
+        Some(Ok(example)) if !example.required.is_empty() => {
+            let sources = env_from_secrets(f);
+            let readable: Vec<&String> = sources
+                .iter()
+                .filter(|s| have.contains_key(s.as_str()))
+                .collect();
+            if !readable.is_empty() {
+                checked += 1;
+                let union: BTreeSet<&str> = readable
+                    .iter()
+                    .flat_map(|s| have[s.as_str()].iter().copied())
+                    .collect();
+                let missing: Vec<&str> = example
+                    .required
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|k| !union.contains(k))
+                    .collect();
+                let names: Vec<&str> = readable.iter().map(|s| s.as_str()).collect();
+                if missing.is_empty() {
+                    lines.push(format!(
+                        "the {} required key{} of {} are in {}",
+                        example.required.len(),
+                        plural(example.required.len()),
+                        example.path,
+                        names.join(", ")
+                    ));
+                } else {
+                    status = CheckStatus::Fail;
+                    lines.push(format!(
+                        "required by {} (left empty there) but missing from {}: {}",
+                        example.path,
+                        names.join(", "),
+                        missing.join(", ")
+                    ));
+                    hints.push(sync_hint(
+                        f,
+                        readable[0],
+                        &format!("add {}", missing.join(", ")),
+                    ));
+                }
+            }
+        }
+        Some(Err(why)) => {
+            status = status.max(CheckStatus::Warn);
+            lines.push(format!("cannot read .env.example: {why}"));
+        }
+        _ => {}
+    }
+    if checked == 0 {
+        let why = if have.is_empty() {
+            "no Secret could be read (see the secret check)"
+        } else {
+            "nothing to compare: no secretKeyRef and no required key in .env.example"
+        };
+        return Check::skip("keys", why);
+    }
+    if status == CheckStatus::Pass && lines.is_empty() {
+        lines.push("every referenced key is in its Secret".into());
+    } else if status == CheckStatus::Pass {
+        lines.insert(0, "every referenced key is in its Secret".into());
+    }
+    Check::new("keys", status, lines.join("\n")).hint(unique_lines(hints))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::core::CheckStatus;
+    use crate::core::diagnosis::testing::*;
+    use crate::core::diagnosis::*;
+
+    #[test]
+    fn missing_keys_fail_for_secret_key_refs_and_required_example_keys() {
+        let mut f = healthy();
+        f.example = Some(Ok(ExampleFacts {
+            path: ".env.example".into(),
+            required: vec!["API_KEY".into(), "DB_URL".into()],
+        }));
+        let mut server = server_json();
+        server["spec"]["deployment"]["sidecars"] = json!([{"name": "proxy", "env": [
+            {"name": "T", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "token"}}}]}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        let checks = diagnose(&f);
+        let keys = by_id(&checks, "keys");
+        assert_eq!(keys.status, CheckStatus::Fail);
+        assert!(
+            keys.detail
+                .contains("key token is missing from Secret weather-secrets")
+        );
+        assert!(
+            keys.detail.contains("missing from weather-secrets: DB_URL"),
+            "{}",
+            keys.detail
+        );
+        assert!(keys.hint.contains("kubectl kmcp secrets sync staging"));
+        // The pod would not receive DB_URL either.
+        let pods = by_id(&checks, "pods");
+        assert_eq!(pods.status, CheckStatus::Fail);
+        assert!(
+            pods.detail.contains("would not get DB_URL"),
+            "{}",
+            pods.detail
+        );
+    }
+
+    #[test]
+    fn optional_key_reference_only_warns() {
+        let mut f = healthy();
+        let mut server = server_json();
+        server["spec"]["deployment"]["sidecars"] = json!([{"name": "proxy", "env": [
+            {"name": "T", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "token", "optional": true}}}]}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        assert_eq!(status_of(&diagnose(&f), "keys"), CheckStatus::Warn);
+    }
+}

@@ -1,0 +1,213 @@
+//! `secret`: every Secret the server references, and the environment's `secretName`, exists in
+//! the namespace; the server references the environment's Secret. When it fails, `keys` and
+//! `drift` are `skip`.
+use super::text::{join_at_most_five, plural, unique_lines};
+use super::{Check, Facts, Fetch};
+use crate::core::CheckStatus;
+use crate::core::mcpserver::SecretRef;
+
+/// How to create a missing Secret in the namespace: `secrets sync` when it is the environment's
+/// (and kmcp.yaml puts the environment in this namespace), `kubectl create secret` otherwise.
+pub(super) fn create_hint(f: &Facts, name: &str) -> String {
+    match &f.environment {
+        Some(env) if env.secret_name == name => match &env.namespace {
+            Some(ns) if *ns == f.namespace => format!(
+                "create it from the env file: `kubectl kmcp secrets sync {}{}`",
+                env.name, f.project_flags
+            ),
+            _ => format!(
+                "set `namespace: {}` under secrets.{} in {}, then `kubectl kmcp secrets sync {}{}`",
+                f.namespace, env.name, env.path, env.name, f.project_flags
+            ),
+        },
+        _ => format!(
+            "create it in {ns}: `kubectl create secret generic {name} -n {ns} --from-env-file=FILE` (or `kubectl kmcp secrets sync ENV` with an environment whose secretName is {name})",
+            ns = f.namespace
+        ),
+    }
+}
+
+/// One line per Secret: a missing one fails (warns when every reference to it is optional), an
+/// unreadable one warns; fails too when the server does not reference the environment's Secret.
+pub(super) fn check(f: &Facts) -> Check {
+    let refs = f.server_refs();
+    if f.secrets.is_empty() {
+        return match f.mcpserver {
+            Fetch::Got(Some(_)) => Check::new(
+                "secret",
+                CheckStatus::Warn,
+                format!(
+                    "MCPServer {} references no Secret: its container gets no secrets",
+                    f.server
+                ),
+            )
+            .hint(format!(
+                "deploy it with an environment, which adds its Secret to spec.deployment.secretRefs: `kubectl kmcp deploy {} --environment ENV`",
+                f.server
+            )),
+            _ => Check::skip(
+                "secret",
+                "no MCPServer to read Secret references from, and no --environment",
+            ),
+        };
+    }
+    let mut status = CheckStatus::Pass;
+    let mut lines = Vec::new();
+    let mut hints = Vec::new();
+    for (name, fetch) in &f.secrets {
+        let uses: Vec<&SecretRef> = refs.iter().filter(|r| &r.secret == name).collect();
+        let via = if uses.is_empty() {
+            match &f.environment {
+                Some(env) => format!("environment {}'s secretName", env.name),
+                None => "referenced".into(),
+            }
+        } else {
+            uses.iter()
+                .map(|r| r.via.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let optional = !uses.is_empty() && uses.iter().all(|r| r.optional);
+        match fetch {
+            Fetch::Got(Some(s)) => lines.push(format!(
+                "Secret {name} exists in {} ({} key{}; {via})",
+                f.namespace,
+                s.data.keys.len(),
+                plural(s.data.keys.len())
+            )),
+            Fetch::Got(None) => {
+                let elsewhere = f
+                    .secrets_elsewhere
+                    .get(name)
+                    .filter(|o| !o.is_empty())
+                    .map(|o| format!("; a Secret of that name exists in namespace {}, but a pod reads Secrets only from its own namespace", join_at_most_five(&o.iter().map(String::as_str).collect::<Vec<_>>())))
+                    .unwrap_or_default();
+                let sev = if optional {
+                    CheckStatus::Warn
+                } else {
+                    CheckStatus::Fail
+                };
+                status = status.max(sev);
+                lines.push(format!(
+                    "Secret {name} not found in namespace {} ({via}{}){elsewhere}",
+                    f.namespace,
+                    if optional { ", optional" } else { "" }
+                ));
+                hints.push(create_hint(f, name));
+            }
+            Fetch::Forbidden(cmd) => {
+                status = status.max(CheckStatus::Warn);
+                lines.push(format!(
+                    "cannot read Secret {name} in {}: you may not get secrets there ({via})",
+                    f.namespace
+                ));
+                hints.push(format!("check with `{cmd}`"));
+            }
+            Fetch::Failed(why) => {
+                status = status.max(CheckStatus::Warn);
+                lines.push(format!("cannot read Secret {name}: {why}"));
+            }
+        }
+    }
+    // The environment's Secret must be the one the server reads.
+    if let (Some(env), Fetch::Got(Some(_))) = (&f.environment, &f.mcpserver)
+        && !refs.iter().any(|r| r.secret == env.secret_name)
+    {
+        status = status.max(CheckStatus::Fail);
+        lines.push(format!(
+            "MCPServer {} does not reference environment {}'s Secret {}",
+            f.server, env.name, env.secret_name
+        ));
+        hints.push(format!(
+            "redeploy it with that Secret in spec.deployment.secretRefs: `kubectl kmcp deploy {} --environment {}{}`",
+            f.server, env.name, f.project_flags
+        ));
+    }
+    Check::new("secret", status, lines.join("\n")).hint(unique_lines(hints))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::core::CheckStatus;
+    use crate::core::diagnosis::testing::*;
+    use crate::core::diagnosis::*;
+
+    #[test]
+    fn missing_secret_fails_and_skips_keys_and_drift() {
+        let mut f = healthy();
+        f.secrets.insert(SECRET.into(), Fetch::Got(None));
+        let checks = diagnose(&f);
+        let secret = by_id(&checks, "secret");
+        assert_eq!(secret.status, CheckStatus::Fail);
+        assert!(
+            secret
+                .detail
+                .contains("Secret weather-secrets not found in namespace staging")
+        );
+        assert!(
+            secret.hint.contains("kubectl kmcp secrets sync staging"),
+            "{}",
+            secret.hint
+        );
+        assert_eq!(status_of(&checks, "keys"), CheckStatus::Skip);
+        assert_eq!(status_of(&checks, "drift"), CheckStatus::Skip);
+        assert_eq!(status_of(&checks, "namespace"), CheckStatus::Pass);
+    }
+
+    #[test]
+    fn secret_in_another_namespace_is_named() {
+        let mut f = healthy();
+        f.secrets.insert(SECRET.into(), Fetch::Got(None));
+        f.secrets_elsewhere
+            .insert(SECRET.into(), vec!["default".into()]);
+        let checks = diagnose(&f);
+        assert!(
+            by_id(&checks, "secret")
+                .detail
+                .contains("exists in namespace default")
+        );
+        let ns = by_id(&checks, "namespace");
+        assert_eq!(ns.status, CheckStatus::Fail);
+        assert!(
+            ns.detail
+                .contains("Secret weather-secrets is in namespace default, not in staging")
+        );
+    }
+
+    #[test]
+    fn forbidden_secret_read_warns_and_skips_drift() {
+        let mut f = healthy();
+        f.secrets.insert(
+            SECRET.into(),
+            Fetch::Forbidden("kubectl auth can-i get secrets -n staging".into()),
+        );
+        let checks = diagnose(&f);
+        assert_eq!(status_of(&checks, "secret"), CheckStatus::Warn);
+        assert_eq!(status_of(&checks, "keys"), CheckStatus::Skip);
+        let drift = by_id(&checks, "drift");
+        assert_eq!(drift.status, CheckStatus::Skip);
+        assert!(drift.hint.contains("kubectl auth can-i get secrets"));
+        // The pod check cannot tell, but does not claim a failure.
+        assert_eq!(status_of(&checks, "pods"), CheckStatus::Warn);
+    }
+
+    #[test]
+    fn server_without_the_environment_secret_reference_fails_secret() {
+        let mut f = healthy();
+        let mut server = server_json();
+        server["spec"]["deployment"]["secretRefs"] = json!([]);
+        f.mcpserver = Fetch::Got(Some(server));
+        let c = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(c.status, CheckStatus::Fail);
+        assert!(
+            c.detail
+                .contains("does not reference environment staging's Secret")
+        );
+        assert!(
+            c.hint
+                .contains("kubectl kmcp deploy weather --environment staging")
+        );
+    }
+}
