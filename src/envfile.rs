@@ -654,7 +654,9 @@ impl Parser<'_> {
             match c {
                 '\'' => return Ok(value),
                 '\\' => match self.sc.peek() {
-                    Some('\'') if matches!(self.sc.peek2(), None | Some('\n' | ' ' | '\t' | '#')) => {
+                    Some('\'')
+                        if matches!(self.sc.peek2(), None | Some('\n' | ' ' | '\t' | '#')) =>
+                    {
                         return Err(self.syntax(format!(
                             "{key}: the value ends with a backslash: {ENDS_WITH_BACKSLASH}"
                         )));

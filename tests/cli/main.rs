@@ -4,6 +4,7 @@ mod harness;
 mod audit;
 mod core;
 mod deploy;
+mod dialect;
 mod foundation;
 mod krew;
 mod sync;

@@ -139,33 +139,88 @@ fn the_unambiguous_spellings_read_as_intended() {
 fn other_spellings_the_readers_disagree_on_are_refused() {
     // (text, line of the refusal, fragments that must not be shown, words of the fix)
     let cases: &[(&str, u32, &[&str], &str)] = &[
-        ("A=1\nB=s3c r3t\n", 2, &["s3c", "r3t"], "quote the whole value"),
-        ("A='s3c'r3t\n", 1, &["s3c", "r3t"], "text after the closing quote"),
-        ("A=\"s3c\"r3t\n", 1, &["s3c", "r3t"], "text after the closing quote"),
+        (
+            "A=1\nB=s3c r3t\n",
+            2,
+            &["s3c", "r3t"],
+            "quote the whole value",
+        ),
+        (
+            "A='s3c'r3t\n",
+            1,
+            &["s3c", "r3t"],
+            "text after the closing quote",
+        ),
+        (
+            "A=\"s3c\"r3t\n",
+            1,
+            &["s3c", "r3t"],
+            "text after the closing quote",
+        ),
         ("A='s3c'#r3t\n", 1, &["s3c", "r3t"], "put a space before"),
         ("A=#s3cr3t\n", 1, &["s3cr3t"], "`A=` alone"),
         ("A= # s3cr3t\n", 1, &["s3cr3t"], "`A=` alone"),
         ("A=s3\\cr3t\n", 1, &["s3", "cr3t"], "quote the whole value"),
         ("A='s3\\\\cr3t'\n", 1, &["s3", "cr3t"], "double quotes"),
         ("A='s3\\'cr3t'\n", 1, &["s3", "cr3t"], "double quotes"),
-        ("A='s3cr3t\\'\n", 1, &["s3cr3t"], "remove the trailing backslash"),
-        ("A=\"s3cr3t\\\\\"\n", 1, &["s3cr3t"], "remove the trailing backslash"),
-        ("A=\"s3\\tcr3t\"\n", 1, &["s3", "cr3t"], "write the character itself"),
+        (
+            "A='s3cr3t\\'\n",
+            1,
+            &["s3cr3t"],
+            "remove the trailing backslash",
+        ),
+        (
+            "A=\"s3cr3t\\\\\"\n",
+            1,
+            &["s3cr3t"],
+            "remove the trailing backslash",
+        ),
+        (
+            "A=\"s3\\tcr3t\"\n",
+            1,
+            &["s3", "cr3t"],
+            "write the character itself",
+        ),
         ("A=\"s3\\$cr3t\"\n", 1, &["s3", "cr3t"], "single quotes"),
-        ("A=\"s3\\'cr3t\"\n", 1, &["s3", "cr3t"], "without the backslash"),
-        ("A=\"s3\\\ncr3t\"\n", 1, &["s3", "cr3t"], "write the character itself"),
+        (
+            "A=\"s3\\'cr3t\"\n",
+            1,
+            &["s3", "cr3t"],
+            "without the backslash",
+        ),
+        (
+            "A=\"s3\\\ncr3t\"\n",
+            1,
+            &["s3", "cr3t"],
+            "write the character itself",
+        ),
         ("A=pa$$word\n", 1, &["pa", "word"], "single quotes"),
         ("A=5$\n", 1, &["5"], "single quotes"),
         ("A=1\nB=x$A\n", 2, &["x"], "${NAME}"),
         ("A='s3${cr3t}'\n", 1, &["s3", "cr3t"], "cannot be written"),
-        ("A='multi\nline ${X}'\n", 2, &["multi", "line"], "cannot be written"),
+        (
+            "A='multi\nline ${X}'\n",
+            2,
+            &["multi", "line"],
+            "cannot be written",
+        ),
         ("export =s3cr3t\n", 1, &["s3cr3t"], "export KEY=VALUE"),
         ("A=s3\u{a0}cr3t\n", 1, &["s3", "cr3t"], "control character"),
         ("A=s3\u{1}cr3t\n", 1, &["s3", "cr3t"], "control character"),
         ("\u{b}A=1\n", 1, &[], "control character"),
         ("A='s3cr3t\n", 1, &["s3cr3t"], "add the closing `'`"),
-        ("A=x  # it's s3cr3t\nB=2\n", 1, &["s3cr3t"], "exactly one space"),
-        ("A='x'\t\t# \"s3cr3t\nB=2\n", 1, &["s3cr3t"], "exactly one space"),
+        (
+            "A=x  # it's s3cr3t\nB=2\n",
+            1,
+            &["s3cr3t"],
+            "exactly one space",
+        ),
+        (
+            "A='x'\t\t# \"s3cr3t\nB=2\n",
+            1,
+            &["s3cr3t"],
+            "exactly one space",
+        ),
         ("A=\"s3cr3t\nB=2\n", 1, &["s3cr3t"], "add the closing `\"`"),
     ];
     for (text, line, s3cr3ts, fix) in cases {
@@ -185,7 +240,11 @@ fn no_part_of_a_value_in_a_reference_refusal() {
         ),
         ("P=Zx${q7!}Kp\n", 1, &["q7", "Zx", "Kp"]),
         ("P=Zx${q7}Kp\n", 1, &["q7", "Zx", "Kp"]),
-        ("P=\"Zx${q7 mu1ti\nl1ne}\"\n", 1, &["q7", "Zx", "mu1ti", "l1ne"]),
+        (
+            "P=\"Zx${q7 mu1ti\nl1ne}\"\n",
+            1,
+            &["q7", "Zx", "mu1ti", "l1ne"],
+        ),
         ("P=\"Zx${\"\n", 1, &["Zx"]),
         ("P=${}\n", 1, &[]),
         ("P=${X:?boom}\n", 1, &["boom"]),
@@ -224,29 +283,35 @@ fn references_come_from_earlier_keys_only() {
         pairs("PATH=mine\nB=${PATH}:x\n")[1],
         ("B".into(), "mine:x".into())
     );
-    assert_eq!(
-        pairs("A.B=1\nC=\"${A.B}\"\n")[1],
-        ("C".into(), "1".into())
-    );
+    assert_eq!(pairs("A.B=1\nC=\"${A.B}\"\n")[1], ("C".into(), "1".into()));
 }
 
 /// Issue #12 item 2: the 3.4 KB file that expanded into gigabytes is refused while expanding.
 #[test]
 fn reference_expansion_is_bounded() {
     let mut text = format!("A={}\n", "a".repeat(1000));
-    for (prev, key) in ["A", "B", "C", "D", "E", "F"].iter().zip(["B", "C", "D", "E", "F", "G"]) {
+    for (prev, key) in ["A", "B", "C", "D", "E", "F"]
+        .iter()
+        .zip(["B", "C", "D", "E", "F", "G"])
+    {
         text.push_str(&format!("{key}={}\n", format!("${{{prev}}}").repeat(100)));
     }
     assert!(text.len() < 4000, "{}", text.len());
     let msg = refused(&text, 3, &["aaaa"]);
-    assert!(msg.contains("C: with its references expanded") && msg.contains("1 MiB"), "{msg}");
+    assert!(
+        msg.contains("C: with its references expanded") && msg.contains("1 MiB"),
+        "{msg}"
+    );
     // Right at the limit is fine; one byte more is not.
     let big = envfile::MAX_BYTES / 2 - 1;
     let ok = format!("A={}\nB=${{A}}\n", "x".repeat(big));
     assert_eq!(p(&ok).unwrap().entries[1].value.len(), big);
     let over = format!("A={}\nBB=${{A}}\n", "x".repeat(big));
     refused(&over, 2, &["xxxx"]);
-    assert_eq!(envfile::MAX_BYTES, kubectl_kmcp::secret_plan::MAX_SECRET_BYTES);
+    assert_eq!(
+        envfile::MAX_BYTES,
+        kubectl_kmcp::secret_plan::MAX_SECRET_BYTES
+    );
 }
 
 #[test]

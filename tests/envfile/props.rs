@@ -67,7 +67,10 @@ fn key_positions(text: &str) -> Vec<String> {
     text.split(['\n', '\r'])
         .map(|l| {
             let l = l.trim_start_matches([' ', '\t']);
-            let l = l.strip_prefix("export").unwrap_or(l).trim_start_matches([' ', '\t']);
+            let l = l
+                .strip_prefix("export")
+                .unwrap_or(l)
+                .trim_start_matches([' ', '\t']);
             l.chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
                 .collect()
@@ -87,7 +90,10 @@ fn assert_no_piece_of(msg: &str, tokens: &[String], text: &str) {
         let chars: Vec<char> = t.chars().collect();
         for w in chars.windows(4) {
             let w: String = w.iter().collect();
-            assert!(!msg.contains(&w), "the message shows {w:?} of a value: {msg}");
+            assert!(
+                !msg.contains(&w),
+                "the message shows {w:?} of a value: {msg}"
+            );
         }
     }
 }

@@ -18,12 +18,22 @@ fn generated(count: usize, seed: u64) -> Vec<String> {
         "`", ";", " ", "\t", "\\\\", "\\n", "\\\"", "${K0}", "${K1}", "${K2}", "\n", "# c",
     ];
     const RISKY: &[&str] = &[
-        "'", "\"", "\\", "\\'", "\\$", "\\t", "$", "$$", "$K0", "${K0:-d}", "${", "\n",
-        "export ", "\u{a0}",
+        "'", "\"", "\\", "\\'", "\\$", "\\t", "$", "$$", "$K0", "${K0:-d}", "${", "\n", "export ",
+        "\u{a0}",
     ];
     const OPEN: &[&str] = &["", "", "'", "'", "\"", "\"", " ", "export ", "# "];
     const CLOSE: &[&str] = &[
-        "", "'", "\"", " # c", " ", "\\", "'x", "\"#", " # it's", "  # it's", "\t\t# \"q\"",
+        "",
+        "'",
+        "\"",
+        " # c",
+        " ",
+        "\\",
+        "'x",
+        "\"#",
+        " # it's",
+        "  # it's",
+        "\t\t# \"q\"",
     ];
     let mut state = seed;
     let mut next = move || {
@@ -134,7 +144,12 @@ fn accepted_files_read_the_same_with_python_dotenv() {
         // python-dotenv falls back to the process environment for unknown names; there are none
         // in accepted files, and K0..K5 are not set here.
         .output()
-        .unwrap_or_else(|e| panic!("{}: {e}; run tests/setup (installs python3-dotenv)", python()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run tests/setup (installs python3-dotenv)",
+                python()
+            )
+        });
     assert!(
         out.status.success(),
         "python-dotenv failed (run tests/setup, which installs python3-dotenv): {}",
@@ -170,7 +185,9 @@ fn accepted_files_read_the_same_with_docker_compose() {
         // `config` needs no daemon; make sure none is used.
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
         .output()
-        .unwrap_or_else(|e| panic!("docker-compose: {e}; run tests/setup (installs docker-compose)"));
+        .unwrap_or_else(|e| {
+            panic!("docker-compose: {e}; run tests/setup (installs docker-compose)")
+        });
     assert!(
         out.status.success(),
         "docker-compose config failed: {}",
