@@ -98,7 +98,10 @@ fn assert_no_piece_of(msg: &str, tokens: &[String], text: &str) {
     }
 }
 
-fn outcome(text: &str) -> Result<Vec<(String, String, u32)>, (u32, String)> {
+/// Entries as (key, value, line), or the refusal's line and message.
+type Outcome = Result<Vec<(String, String, u32)>, (u32, String)>;
+
+fn outcome(text: &str) -> Outcome {
     parse(Path::new(".env"), text)
         .map(|f| {
             f.entries
