@@ -89,6 +89,10 @@ fn assert_coverage(files: &[(String, Pairs)], at_least: usize) {
     let escapes = count(&|(t, _)| t.contains("\\\\") || t.contains("\\\""));
     let single = count(&|(t, _)| t.contains("='"));
     let comments = count(&|(t, _)| t.contains(" # c"));
+    eprintln!(
+        "{} accepted: {multi} multi-line, {refs} references, {escapes} escapes, {single} single quotes, {comments} comments",
+        files.len()
+    );
     for (what, n) in [
         ("accepted files", files.len()),
         ("multi-line values", multi),
