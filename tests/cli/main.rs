@@ -5,6 +5,7 @@ mod architecture;
 mod audit;
 mod core;
 mod deploy;
+mod dialect;
 mod foundation;
 mod krew;
 mod snapshots;
