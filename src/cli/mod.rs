@@ -15,7 +15,7 @@ mod project_args;
 pub use args::{
     AuditArgs, CompletionArgs, DeployArgs, DryRun, FailOn, SyncArgs, TroubleshootArgs, VersionArgs,
 };
-pub use kube_flags::{DurationArg, KubeFlags, parse_duration};
+pub use kube_flags::{DurationArg, KubeFlags, parse_bool, parse_duration};
 pub use project_args::ProjectArgs;
 
 /// Secrets of MCP servers on Kubernetes: sync .env files into Secrets, deploy MCPServers wired to

@@ -42,11 +42,17 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         (None, _) => None,
         (Some(name), Some(p)) => Some(p.environment(name)?.clone()),
         (Some(name), None) => {
-            return Err(Error::Usage(format!(
-                "--environment {name} needs kmcp.yaml: run in the project folder or pass -d DIR / -f FILE"
+            return Err(Error::Failed(format!(
+                "--environment {name} needs kmcp.yaml, and there is none in the current directory: run in the project folder or pass -d DIR / -f FILE"
             )));
         }
     };
+    // A missing kmcp.yaml is a failure (exit 1) in every command, as in `secrets sync`.
+    if project.is_none() && args.name.is_none() {
+        return Err(Error::Failed(
+            "no kmcp.yaml here and no NAME: run in the project folder, pass -d DIR or -f FILE, or give NAME and --image".into(),
+        ));
+    }
     let secret = match (&environment, &project) {
         (Some(env), Some(p)) if env.provider == Provider::Kubernetes && env.enabled => {
             p.kubernetes_environment(&env.name)?.secret_name.clone()

@@ -31,7 +31,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
     let environment: Option<Environment> = match (&args.environment, &project) {
         (Some(name), Some(p)) => Some(p.kubernetes_environment(name)?.clone()),
         (Some(name), None) => {
-            return Err(Error::Usage(format!(
+            return Err(Error::Failed(format!(
                 "--environment {name} needs kmcp.yaml, and there is none in the current directory; point at the project with -d DIR or -f path/to/kmcp.yaml"
             )));
         }
@@ -47,7 +47,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
             ))
         })?,
         (None, None) => {
-            return Err(Error::Usage(
+            return Err(Error::Failed(
                 "no SERVER given and no kmcp.yaml in the current directory: pass the MCPServer's name (`kubectl kmcp troubleshoot my-server`), or point at the project with -d DIR"
                     .into(),
             ));

@@ -216,7 +216,7 @@ fn removing_keys_needs_yes_without_a_terminal_even_for_keys_of_other_tools() {
         .dir(dir.path())
         .run();
     run.assert_code(1)
-        .assert_stderr_contains("remove the keys OLD_TOKEN")
+        .assert_stderr_contains("remove the key OLD_TOKEN")
         .assert_stderr_contains("--yes")
         .assert_no_leak(&leaks);
     assert_row(&run, "OLD_TOKEN", "removed");
