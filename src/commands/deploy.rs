@@ -119,9 +119,14 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    let conn = global.connect().await?;
+    let mut conn = global.connect().await?;
     let context_ns = (conn.namespace_source != Source::Flag).then_some(conn.namespace.as_str());
     let namespace = resolve_ns(context_ns)?;
+    if let (Some(env), Some(p)) = (&environment, &project)
+        && env.namespace.is_some()
+    {
+        conn.use_namespace(&namespace, Source::Project, Some(p.namespace_origin(env)));
+    }
     let plan = plan_for(namespace.clone())?;
     let target = Target {
         namespace,

@@ -399,6 +399,16 @@ impl Project {
         }
     }
 
+    /// Where kmcp.yaml sets (or would set) `env`'s namespace, for a hint that says how to
+    /// change it: "`namespace` under secrets.staging in kmcp.yaml".
+    pub fn namespace_origin(&self, env: &Environment) -> String {
+        format!(
+            "`namespace` under secrets.{} in {}",
+            env.name,
+            self.path.display()
+        )
+    }
+
     /// The namespace a command acting on `env` uses: the environment's `namespace`; an explicit
     /// `-n` that disagrees is an error naming both; without one in kmcp.yaml: `-n`, then the
     /// context's namespace, then `default`.

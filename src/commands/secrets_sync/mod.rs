@@ -69,13 +69,19 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
             project.namespace_for(env, global.namespace.as_deref(), view.namespace.as_deref())?;
         (ns, None)
     } else {
-        let conn = global.connect().await?;
+        let mut conn = global.connect().await?;
         let context_ns = matches!(
             conn.namespace_source,
             Source::Kubeconfig | Source::InCluster
         )
         .then_some(conn.namespace.as_str());
-        let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
+        let (ns, source) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
+        let source = if source == Source::Default {
+            conn.namespace_source
+        } else {
+            source
+        };
+        conn.use_namespace(&ns, source, Some(project.namespace_origin(env)));
         (ns, Some(conn))
     };
     let desired = Desired::from_env_file(&file, &secret_name, &namespace, &project.name, &env.name);
