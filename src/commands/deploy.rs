@@ -311,12 +311,12 @@ async fn preflight(
                             let keys = live.data.as_ref().into_iter().flat_map(|d| d.keys());
                             let missing = example.missing_required(keys.map(String::as_str));
                             if !missing.is_empty() {
+                                let fix = missing_keys_fix(project, env, &missing, &sync);
                                 failures.push(format!(
-                                    "Secret {secret:?} in namespace {ns:?} lacks the required key{} {} of {}: add {} to the environment's env file and run `{sync}`",
+                                    "Secret {secret:?} in namespace {ns:?} lacks the required key{} {} of {}: {fix}",
                                     if missing.len() == 1 { "" } else { "s" },
                                     missing.join(", "),
                                     example.path.display(),
-                                    if missing.len() == 1 { "it" } else { "them" },
                                 ));
                             }
                         }
@@ -415,6 +415,28 @@ async fn other_namespaces(conn: &Connection, name: &str, ns: &str) -> Option<Vec
             .filter(|n| n != ns)
             .collect(),
     )
+}
+
+/// How to put `missing` keys into the environment's Secret: a sync when its env file has them
+/// (deleted in the cluster, or not synced yet), else add them to the env file first.
+fn missing_keys_fix(project: &Project, env: &Environment, missing: &[String], sync: &str) -> String {
+    let them = if missing.len() == 1 { "it" } else { "them" };
+    let file = envfile::env_file_candidates(project, env)
+        .into_iter()
+        .find(|p| p.is_file())
+        .and_then(|p| envfile::load(&p).ok());
+    match file {
+        Some(file) if missing.iter().all(|k| file.keys().any(|f| f == k)) => format!(
+            "{} has {}: run `{sync}` to write {them} back",
+            file.path.display(),
+            missing.join(", ")
+        ),
+        Some(file) => format!(
+            "add {them} to {} and run `{sync}`",
+            file.path.display()
+        ),
+        None => format!("add {them} to the environment's env file and run `{sync}`"),
+    }
 }
 
 /// The exact `secrets sync` command that creates the environment's Secret.

@@ -510,11 +510,12 @@ fn dry_run_needs_no_kubeconfig_and_usage_errors_exit_2() {
             .assert_code(2)
             .assert_stderr_contains(expect);
     }
-    kmcp(&["deploy", "--environment", "prod", "--dry-run"])
+    // An environment kmcp.yaml does not define is a bad argument (2), with a did-you-mean.
+    kmcp(&["deploy", "--environment", "stagin", "--dry-run"])
         .dir(dir.path())
         .run()
-        .assert_code(1)
-        .assert_stderr_contains("staging");
+        .assert_code(2)
+        .assert_stderr_contains("did you mean \"staging\"?");
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod audit;
 mod core;
 mod deploy;
 mod foundation;
+mod hints;
 mod krew;
 mod snapshots;
 mod sync;

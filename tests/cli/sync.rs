@@ -430,10 +430,22 @@ fn dry_run_client_needs_no_kubeconfig_and_server_persists_nothing() {
     assert_eq!(m["data"]["K"], "ZHJ5LXZhbHVl"); // base64("dry-value")
     assert!(m.get("stringData").is_none());
     assert!(!run.stderr.contains("dry-value"));
+    // -o yaml: the manifest, for kubeseal or kubectl apply.
+    let run = kmcp(&["secrets", "sync", "staging", "--dry-run", "-o", "yaml"])
+        .dir(dir.path())
+        .run();
+    run.assert_ok()
+        .assert_stdout_contains("kind: Secret")
+        .assert_stdout_contains("K: ZHJ5LXZhbHVl");
+    // Without -o: the masked plan, no value and no base64 of one (CI logs).
     let run = kmcp(&["secrets", "sync", "staging", "--dry-run"])
         .dir(dir.path())
         .run();
-    run.assert_ok().assert_stdout_contains("kind: Secret");
+    run.assert_ok()
+        .assert_stdout_contains("K   ")
+        .assert_stdout_contains("secret/weather-secrets: 1 key (client dry run; values not shown)")
+        .assert_stderr_contains("-o yaml or -o json prints the manifest")
+        .assert_no_leak(&["dry-value", "ZHJ5LXZhbHVl", "ZHJ5"]);
 
     let c = cluster();
     let ns = c.namespace("sync-dry");
