@@ -42,17 +42,19 @@ pub struct SyncArgs {
     #[arg(value_name = "ENVIRONMENT", group = "env")]
     pub environment_arg: Option<String>,
     /// The environment in kmcp.yaml's `secrets`, as deploy and troubleshoot take it
-    #[arg(short = 'e', long = "environment", value_name = "ENVIRONMENT", group = "env")]
+    #[arg(short = 'e', long = "environment", value_name = "ENV", group = "env")]
     pub environment_flag: Option<String>,
     /// The .env file to sync (default: the environment's `file`, else .env.<environment>, else .env)
     #[arg(long = "from-file", value_name = "FILE")]
     pub from_file: Option<PathBuf>,
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// Print the Secret (client) or the diff against the cluster (server) without changing anything
+    /// Change nothing; show the keys (client, no cluster; the manifest with -o yaml|json) or the
+    /// diff against the cluster (server)
     #[arg(long = "dry-run", value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
-    /// Output format: yaml or json (the --dry-run manifest; otherwise the result), or table
+    /// Output format: table, or yaml|json (with --dry-run: the manifest, values included;
+    /// otherwise the result)
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<Format>,
     /// Do not ask for confirmation (required without a terminal to remove keys or write to production)
