@@ -165,7 +165,10 @@ mod tests {
     fn every_boolean_flag_takes_kubectl_forms() {
         fn walk(cmd: &clap::Command, path: &str, found: &mut Vec<String>, bad: &mut Vec<String>) {
             for arg in cmd.get_arguments() {
-                let name = format!("{path} --{}", arg.get_long().unwrap_or(arg.get_id().as_str()));
+                let name = format!(
+                    "{path} --{}",
+                    arg.get_long().unwrap_or(arg.get_id().as_str())
+                );
                 if arg.get_value_parser().type_id() != std::any::TypeId::of::<bool>() {
                     continue;
                 }
@@ -183,7 +186,10 @@ mod tests {
         }
         let (mut found, mut bad) = (Vec::new(), Vec::new());
         walk(&command(), "kubectl kmcp", &mut found, &mut bad);
-        assert!(bad.is_empty(), "boolean flags without kubectl's forms: {bad:?}");
+        assert!(
+            bad.is_empty(),
+            "boolean flags without kubectl's forms: {bad:?}"
+        );
         assert!(found.len() >= 8, "{found:?}");
         for (argv, all) in [
             (vec!["audit", "-A"], true),
@@ -192,8 +198,8 @@ mod tests {
             (vec!["audit", "-A=True"], true),
             (vec!["audit"], false),
         ] {
-            let cli = Cli::try_parse_from(std::iter::once("kubectl-kmcp").chain(argv.clone()))
-                .unwrap();
+            let cli =
+                Cli::try_parse_from(std::iter::once("kubectl-kmcp").chain(argv.clone())).unwrap();
             match cli.command {
                 Command::Audit(a) => assert_eq!(a.all_namespaces, all, "{argv:?}"),
                 _ => unreachable!(),

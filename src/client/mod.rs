@@ -145,11 +145,13 @@ impl Connection {
         }
         match (self.namespace_source, &self.namespace_origin) {
             (Source::Project, Some(origin)) => format!(", or change {origin}"),
-            (Source::Project, None) => ", or change the environment's `namespace` in kmcp.yaml".into(),
+            (Source::Project, None) => {
+                ", or change the environment's `namespace` in kmcp.yaml".into()
+            }
             (Source::Kubeconfig, _) => match &self.context {
-                Some(c) => format!(
-                    ", or pick another with -n (context {c}'s namespace is {missing})"
-                ),
+                Some(c) => {
+                    format!(", or pick another with -n (context {c}'s namespace is {missing})")
+                }
                 None => ", or pick another with -n".into(),
             },
             _ => ", or pick another with -n".into(),

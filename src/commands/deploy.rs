@@ -419,7 +419,12 @@ async fn other_namespaces(conn: &Connection, name: &str, ns: &str) -> Option<Vec
 
 /// How to put `missing` keys into the environment's Secret: a sync when its env file has them
 /// (deleted in the cluster, or not synced yet), else add them to the env file first.
-fn missing_keys_fix(project: &Project, env: &Environment, missing: &[String], sync: &str) -> String {
+fn missing_keys_fix(
+    project: &Project,
+    env: &Environment,
+    missing: &[String],
+    sync: &str,
+) -> String {
     let them = if missing.len() == 1 { "it" } else { "them" };
     let file = envfile::env_file_candidates(project, env)
         .into_iter()
@@ -431,10 +436,7 @@ fn missing_keys_fix(project: &Project, env: &Environment, missing: &[String], sy
             file.path.display(),
             missing.join(", ")
         ),
-        Some(file) => format!(
-            "add {them} to {} and run `{sync}`",
-            file.path.display()
-        ),
+        Some(file) => format!("add {them} to {} and run `{sync}`", file.path.display()),
         None => format!("add {them} to the environment's env file and run `{sync}`"),
     }
 }

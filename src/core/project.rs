@@ -635,13 +635,22 @@ future_key: tolerated
         for (text, line) in [
             ("name: a\nsecrets:\n  staging: {enabled: true\n", 3),
             ("name: a\nname: b\nsecrets: {}\n", 2),
-            ("name: a\nsecrets:\n  s:\n    provider: kubernetes\n    secretName: x\n    secretName: y\n", 6),
+            (
+                "name: a\nsecrets:\n  s:\n    provider: kubernetes\n    secretName: x\n    secretName: y\n",
+                6,
+            ),
             ("name: a\nsecrets:\n  staging:\n    enabled: yes: no\n", 4),
         ] {
             let err = parse(text).unwrap_err();
             let shown = err.to_string();
-            assert!(matches!(err, ProjectError::Syntax { line: l, .. } if l == line), "{shown}");
-            assert!(shown.starts_with(&format!("proj/kmcp.yaml:{line}:")), "{shown}");
+            assert!(
+                matches!(err, ProjectError::Syntax { line: l, .. } if l == line),
+                "{shown}"
+            );
+            assert!(
+                shown.starts_with(&format!("proj/kmcp.yaml:{line}:")),
+                "{shown}"
+            );
             for word in ["line ", "column", "error:", "Options", "Policy"] {
                 assert!(!shown.contains(word), "{word:?} in {shown:?}");
             }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::palette::change_tone;
 use super::table::{self, toned};
-use crate::core::envfile::{EnvFile, Entry};
+use crate::core::envfile::{Entry, EnvFile};
 use crate::core::secret_plan::{Change, Diff, KeyChange};
 
 /// What the command did, for `-o json|yaml`. Keys and change kinds only, never values.

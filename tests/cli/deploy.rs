@@ -280,10 +280,16 @@ fn namespace_mismatch_is_refused_naming_both() {
         .on(c)
         .dir(dir.path())
         .run();
-    run.assert_stderr_contains(&ns)
-        .assert_stderr_contains(&other);
-    assert_refused_and_nothing_written(c, &ns, &run);
-    assert_refused_and_nothing_written(c, &other, &run);
+    // An -n that disagrees with kmcp.yaml is a bad argument: exit 2, nothing written.
+    run.assert_code(2)
+        .assert_stderr_contains(&ns)
+        .assert_stderr_contains(&other)
+        .assert_stderr_contains("namespace mismatch")
+        .assert_no_leak(&[SECRET_VALUE]);
+    for n in [&ns, &other] {
+        let list = c.kubectl(&["get", "mcpservers", "-n", n, "-o", "name"]);
+        assert_eq!(list.trim(), "", "nothing may be written");
+    }
 }
 
 #[test]

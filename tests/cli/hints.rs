@@ -77,7 +77,11 @@ fn a_missing_namespace_says_how_to_change_it_where_it_came_from() {
             c.server()
         ))
         .assert_no_leak(&[VALUE]);
-    assert!(!run.stderr.contains("pick another with -n"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("pick another with -n"),
+        "{}",
+        run.stderr
+    );
     // The -n that hint would have suggested is refused, as a bad argument.
     kmcp(&["secrets", "sync", "staging", "-n", "default"])
         .on(c)
@@ -159,7 +163,8 @@ fn a_key_deleted_in_the_cluster_is_fixed_by_a_sync() {
         .run();
     let keys = hint(&run, "keys");
     assert!(
-        keys.contains("add DB_URL to") && keys.contains("and run `kubectl kmcp secrets sync staging`"),
+        keys.contains("add DB_URL to")
+            && keys.contains("and run `kubectl kmcp secrets sync staging`"),
         "{keys}"
     );
 }
@@ -185,7 +190,10 @@ fn connection_hints_name_the_flag_or_kubeconfig_entry_at_fault() {
             && context.contains(&format!("--server {server} cluster-info")),
         "{context}"
     );
-    assert!(!context.contains("pick another with --context"), "{context}");
+    assert!(
+        !context.contains("pick another with --context"),
+        "{context}"
+    );
 
     // A wrong --token: the token is named, not the kubeconfig.
     let run = kmcp(&["version", "--token", "wrong-token"]).on(c).run();
@@ -193,11 +201,21 @@ fn connection_hints_name_the_flag_or_kubeconfig_entry_at_fault() {
         .assert_stderr_contains("rejected the token given with --token")
         .assert_no_leak(&["wrong-token"]);
     assert!(!run.stderr.contains("kubeconfig"), "{}", run.stderr);
-    let run = kmcp(&["troubleshoot", "weather", "--token", "wrong-token", "-o", "json"])
-        .on(c)
-        .run();
+    let run = kmcp(&[
+        "troubleshoot",
+        "weather",
+        "--token",
+        "wrong-token",
+        "-o",
+        "json",
+    ])
+    .on(c)
+    .run();
     let context = hint(&run, "context");
-    assert!(context.contains("credentials the server accepts"), "{context}");
+    assert!(
+        context.contains("credentials the server accepts"),
+        "{context}"
+    );
     assert!(!context.contains("start the cluster"), "{context}");
 
     // A kubeconfig user the server refuses: that user, and how to look at it.
@@ -206,7 +224,9 @@ fn connection_hints_name_the_flag_or_kubeconfig_entry_at_fault() {
     kmcp(&["version", "--kubeconfig", &kc, "--context", "bad"])
         .run()
         .assert_code(1)
-        .assert_stderr_contains("rejected the credentials of kubeconfig user \"bad\" (context \"bad\")")
+        .assert_stderr_contains(
+            "rejected the credentials of kubeconfig user \"bad\" (context \"bad\")",
+        )
         .assert_stderr_contains("kubectl config view --minify");
 }
 
@@ -290,10 +310,9 @@ fn pull_and_tls_secrets_are_created_with_their_own_kubectl_command() {
     .on(c)
     .dir(project(&[]).path())
     .run();
-    run.assert_code(1)
-        .assert_stderr_contains(&format!(
-            "kubectl create secret docker-registry regcred -n {ns}"
-        ));
+    run.assert_code(1).assert_stderr_contains(&format!(
+        "kubectl create secret docker-registry regcred -n {ns}"
+    ));
     assert!(!run.stderr.contains("secrets sync"), "{}", run.stderr);
 }
 
@@ -334,19 +353,74 @@ fn one_cause_one_exit_code_in_every_command() {
         (".env.staging", "API_KEY=x\n"),
     ]);
     let cases: Vec<(Vec<&str>, &std::path::Path, i32, &str)> = vec![
-        (vec!["secrets", "sync", "staging"], empty.path(), 1, "kmcp.yaml"),
+        (
+            vec!["secrets", "sync", "staging"],
+            empty.path(),
+            1,
+            "kmcp.yaml",
+        ),
         (vec!["deploy"], empty.path(), 1, "no kmcp.yaml"),
-        (vec!["deploy", "-e", "staging"], empty.path(), 1, "needs kmcp.yaml"),
+        (
+            vec!["deploy", "-e", "staging"],
+            empty.path(),
+            1,
+            "needs kmcp.yaml",
+        ),
         (vec!["troubleshoot"], empty.path(), 1, "no kmcp.yaml"),
-        (vec!["troubleshoot", "-e", "staging"], empty.path(), 1, "needs kmcp.yaml"),
-        (vec!["audit", "-d", "/nonexistent-kmcp"], empty.path(), 1, "no such directory"),
-        (vec!["audit", "-d", "."], empty.path(), 1, "neither kmcp.yaml"),
-        (vec!["secrets", "sync", "prod"], dir.path(), 2, "did you mean \"production\"?"),
-        (vec!["deploy", "-e", "prod"], dir.path(), 2, "did you mean \"production\"?"),
-        (vec!["troubleshoot", "-e", "prod"], dir.path(), 2, "did you mean \"production\"?"),
-        (vec!["secrets", "sync", "staging", "-n", "default"], dir.path(), 2, "drop -n"),
-        (vec!["audit", "-l", "!!!bad"], dir.path(), 2, "invalid --selector \"!!!bad\""),
-        (vec!["audit", "--all-namespaces=maybe"], dir.path(), 2, "invalid boolean"),
+        (
+            vec!["troubleshoot", "-e", "staging"],
+            empty.path(),
+            1,
+            "needs kmcp.yaml",
+        ),
+        (
+            vec!["audit", "-d", "/nonexistent-kmcp"],
+            empty.path(),
+            1,
+            "no such directory",
+        ),
+        (
+            vec!["audit", "-d", "."],
+            empty.path(),
+            1,
+            "neither kmcp.yaml",
+        ),
+        (
+            vec!["secrets", "sync", "prod"],
+            dir.path(),
+            2,
+            "did you mean \"production\"?",
+        ),
+        (
+            vec!["deploy", "-e", "prod"],
+            dir.path(),
+            2,
+            "did you mean \"production\"?",
+        ),
+        (
+            vec!["troubleshoot", "-e", "prod"],
+            dir.path(),
+            2,
+            "did you mean \"production\"?",
+        ),
+        (
+            vec!["secrets", "sync", "staging", "-n", "default"],
+            dir.path(),
+            2,
+            "drop -n",
+        ),
+        (
+            vec!["audit", "-l", "!!!bad"],
+            dir.path(),
+            2,
+            "invalid --selector \"!!!bad\"",
+        ),
+        (
+            vec!["audit", "--all-namespaces=maybe"],
+            dir.path(),
+            2,
+            "invalid boolean",
+        ),
         (vec!["secrets", "sync"], dir.path(), 2, "ENVIRONMENT"),
     ];
     for (argv, cwd, code, text) in cases {
@@ -377,8 +451,17 @@ fn boolean_flags_take_kubectl_forms() {
             .on(c)
             .run();
         run.assert_ok();
-        assert!(run.stdout.contains("bool-server-a"), "{flag}: {}", run.stdout);
-        assert_eq!(run.stdout.contains("bool-server-b"), both, "{flag}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("bool-server-a"),
+            "{flag}: {}",
+            run.stdout
+        );
+        assert_eq!(
+            run.stdout.contains("bool-server-b"),
+            both,
+            "{flag}: {}",
+            run.stdout
+        );
     }
 
     // A server name the certificate does not have: refused, unless verification is skipped.

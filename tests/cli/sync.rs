@@ -536,8 +536,9 @@ fn environment_file_and_required_keys_are_checked_before_any_request() {
     run(&["secrets", "sync", "off"])
         .assert_code(1)
         .assert_stderr_contains("enabled: true");
+    // An environment kmcp.yaml does not define is a bad argument (2).
     run(&["secrets", "sync", "nope"])
-        .assert_code(1)
+        .assert_code(2)
         .assert_stderr_contains("staging");
     let big = format!(
         "WEATHER_API_KEY=k\nTOKEN=t\nBIG={}\n",

@@ -90,7 +90,10 @@ mod tests {
             "kubectl --context admin --server https://127.0.0.1:1 cluster-info".into();
         let hint = diagnose(&f)[0].hint.clone();
         assert!(hint.contains("given with --server"), "{hint}");
-        assert!(hint.contains("--server https://127.0.0.1:1 cluster-info"), "{hint}");
+        assert!(
+            hint.contains("--server https://127.0.0.1:1 cluster-info"),
+            "{hint}"
+        );
         assert!(!hint.contains("pick another with --context"), "{hint}");
 
         let mut f = healthy();

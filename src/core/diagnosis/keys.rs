@@ -25,8 +25,11 @@ fn sync_hint(f: &Facts, secret: &str, keys: &[&str]) -> String {
                     if keys.len() == 1 { "it" } else { "them" }
                 ),
                 Some((path, names)) => {
-                    let missing: Vec<&str> =
-                        keys.iter().copied().filter(|k| !names.contains(k)).collect();
+                    let missing: Vec<&str> = keys
+                        .iter()
+                        .copied()
+                        .filter(|k| !names.contains(k))
+                        .collect();
                     format!("add {} to {path} and run `{sync}`", missing.join(", "))
                 }
                 None => format!("add {list} to the env file and run `{sync}`"),
@@ -212,13 +215,22 @@ mod tests {
             ..file.clone()
         }));
         let hint = by_id(&diagnose(&f), "keys").hint.clone();
-        assert!(hint.contains(".env.staging has DB_URL, the Secret does not"), "{hint}");
-        assert!(hint.contains("`kubectl kmcp secrets sync staging` to write it back"), "{hint}");
+        assert!(
+            hint.contains(".env.staging has DB_URL, the Secret does not"),
+            "{hint}"
+        );
+        assert!(
+            hint.contains("`kubectl kmcp secrets sync staging` to write it back"),
+            "{hint}"
+        );
         assert!(!hint.contains("add DB_URL"), "{hint}");
 
         f.env_file = Some(Ok(file));
         let hint = by_id(&diagnose(&f), "keys").hint.clone();
-        assert!(hint.contains("add DB_URL to .env.staging and run `kubectl kmcp secrets sync staging`"), "{hint}");
+        assert!(
+            hint.contains("add DB_URL to .env.staging and run `kubectl kmcp secrets sync staging`"),
+            "{hint}"
+        );
     }
 
     #[test]

@@ -197,9 +197,9 @@ mod tests {
             secret.hint
         );
         assert!(
-            secret
-                .hint
-                .contains("`kubectl create secret tls web-tls -n staging --cert=CERT_FILE --key=KEY_FILE`"),
+            secret.hint.contains(
+                "`kubectl create secret tls web-tls -n staging --cert=CERT_FILE --key=KEY_FILE`"
+            ),
             "{}",
             secret.hint
         );
