@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use clap_complete::Shell;
 
-use super::kube_flags::{DurationArg, parse_duration};
+use super::kube_flags::{DurationArg, parse_bool, parse_duration};
 use super::project_args::ProjectArgs;
 use crate::core::Severity;
 use crate::render::Format;
@@ -18,7 +18,7 @@ pub struct VersionArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
     pub output: Format,
     /// Print only the plugin's version; do not contact the cluster
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub client: bool,
 }
 
@@ -34,29 +34,37 @@ pub enum DryRun {
   kubectl kmcp secrets sync staging
   kubectl kmcp secrets sync staging --from-file .env.staging --dry-run
   kubectl kmcp secrets sync production --dry-run=server
-  kubectl kmcp secrets sync staging --yes --restart")]
+  kubectl kmcp secrets sync staging --yes --restart
+  kubectl kmcp secrets sync -e staging --dry-run -o yaml | kubeseal -o yaml")]
+#[group(id = "env", required = true, multiple = false)]
 pub struct SyncArgs {
-    /// The environment in kmcp.yaml's `secrets` (e.g. staging)
-    pub environment: String,
+    /// The environment in kmcp.yaml's `secrets` (e.g. staging); or give it with -e
+    #[arg(value_name = "ENVIRONMENT", group = "env")]
+    pub environment_arg: Option<String>,
+    /// The environment in kmcp.yaml's `secrets`, as deploy and troubleshoot take it
+    #[arg(short = 'e', long = "environment", value_name = "ENV", group = "env")]
+    pub environment_flag: Option<String>,
     /// The .env file to sync (default: the environment's `file`, else .env.<environment>, else .env)
     #[arg(long = "from-file", value_name = "FILE")]
     pub from_file: Option<PathBuf>,
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// Print the Secret (client) or the diff against the cluster (server) without changing anything
+    /// Change nothing; show the keys (client, no cluster; the manifest with -o yaml|json) or the
+    /// diff against the cluster (server)
     #[arg(long = "dry-run", value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
-    /// Output format: yaml or json (the --dry-run manifest; otherwise the result), or table
+    /// Output format: table, or yaml|json (with --dry-run: the manifest, values included;
+    /// otherwise the result)
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<Format>,
     /// Do not ask for confirmation (required without a terminal to remove keys or write to production)
-    #[arg(short = 'y', long)]
+    #[arg(short = 'y', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub yes: bool,
     /// Take over a Secret that another tool owns
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub force: bool,
     /// Roll the MCPServers and Deployments that use the Secret after a change
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub restart: bool,
 }
 
@@ -77,7 +85,7 @@ pub struct DeployArgs {
     /// The MCPServer's name (default: kmcp.yaml's `name`, made a valid DNS-1123 name)
     pub name: Option<String>,
     /// The kmcp.yaml environment whose Secret the server gets
-    #[arg(long)]
+    #[arg(short = 'e', long)]
     pub environment: Option<String>,
     #[command(flatten)]
     pub project: ProjectArgs,
@@ -106,11 +114,22 @@ pub struct DeployArgs {
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<Format>,
     /// Wait until the MCPServer is Ready
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub wait: bool,
     /// How long --wait waits (only with --wait)
     #[arg(long, default_value = "2m", value_parser = parse_duration, requires = "wait")]
     pub timeout: DurationArg,
+}
+
+impl SyncArgs {
+    /// The environment, given as the argument or with -e/--environment (clap requires exactly
+    /// one of them).
+    pub fn environment(&self) -> &str {
+        self.environment_arg
+            .as_deref()
+            .or(self.environment_flag.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 impl DeployArgs {
@@ -154,7 +173,7 @@ impl FailOn {
   kubectl kmcp audit -n staging -d ./weather-tool")]
 pub struct AuditArgs {
     /// Audit MCPServers in all namespaces
-    #[arg(short = 'A', long = "all-namespaces")]
+    #[arg(short = 'A', long = "all-namespaces", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub all_namespaces: bool,
     /// Label selector for the MCPServers (e.g. app.kubernetes.io/part-of=kmcp)
     #[arg(short = 'l', long = "selector")]
@@ -167,7 +186,7 @@ pub struct AuditArgs {
     pub fail_on: FailOn,
     /// Show only who can read the referenced Secrets (the table's access section; the checks
     /// and the exit code stay the same)
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub access: bool,
     /// The project directory, for the required keys of .env.example and kmcp.yaml's namespaces
     #[arg(short = 'd', long = "project-dir", value_name = "DIR")]
@@ -194,7 +213,7 @@ pub struct TroubleshootArgs {
     #[arg(id = "server_name", value_name = "SERVER")]
     pub server: Option<String>,
     /// The kmcp.yaml environment (its namespace, Secret and env file)
-    #[arg(long)]
+    #[arg(short = 'e', long)]
     pub environment: Option<String>,
     #[command(flatten)]
     pub project: ProjectArgs,

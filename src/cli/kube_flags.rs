@@ -55,7 +55,7 @@ pub struct KubeFlags {
     )]
     pub certificate_authority: Option<PathBuf>,
     /// If true, the server's certificate will not be checked for validity (insecure)
-    #[arg(long, global = true, help_heading = "Kubernetes flags")]
+    #[arg(long, global = true, help_heading = "Kubernetes flags", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub insecure_skip_tls_verify: bool,
     /// Server name to use for server certificate validation
     #[arg(long, global = true, help_heading = "Kubernetes flags")]
@@ -102,6 +102,16 @@ pub struct KubeFlags {
 /// A parsed `--request-timeout`; `None` means no limit (`0`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DurationArg(pub Option<Duration>);
+
+/// Parses a boolean flag's value as kubectl does (Go's `strconv.ParseBool`): `--flag` alone is
+/// true, and `--flag=true|false` (also `1`, `t`, `T`, `TRUE`, `True`, and their false forms).
+pub fn parse_bool(text: &str) -> std::result::Result<bool, String> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        _ => Err(format!("invalid boolean {text:?}: use true or false")),
+    }
+}
 
 /// Parses kubectl's duration syntax: a bare integer is seconds (`0` = no limit), else one or more
 /// number+unit pairs (`1h2m3s`, `500ms`, `2m`).

@@ -15,7 +15,7 @@ mod project_args;
 pub use args::{
     AuditArgs, CompletionArgs, DeployArgs, DryRun, FailOn, SyncArgs, TroubleshootArgs, VersionArgs,
 };
-pub use kube_flags::{DurationArg, KubeFlags, parse_duration};
+pub use kube_flags::{DurationArg, KubeFlags, parse_bool, parse_duration};
 pub use project_args::ProjectArgs;
 
 /// Secrets of MCP servers on Kubernetes: sync .env files into Secrets, deploy MCPServers wired to
@@ -156,6 +156,77 @@ mod tests {
             program_name("kubectl_complete-kmcp".as_ref()),
             COMPLETION_ENTRY_POINT
         );
+    }
+
+    /// Item 13 of #13: every boolean flag takes kubectl's forms, `--flag`, `--flag=true` and
+    /// `--flag=false`: none is a clap `SetTrue` (which refuses a value), and each one parses
+    /// its value with kubectl's [`parse_bool`].
+    #[test]
+    fn every_boolean_flag_takes_kubectl_forms() {
+        fn walk(cmd: &clap::Command, path: &str, found: &mut Vec<String>, bad: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let name = format!(
+                    "{path} --{}",
+                    arg.get_long().unwrap_or(arg.get_id().as_str())
+                );
+                if arg.get_value_parser().type_id() != std::any::TypeId::of::<bool>() {
+                    continue;
+                }
+                let optional_value = arg.get_num_args() == Some((0..=1).into());
+                match arg.get_action() {
+                    clap::ArgAction::Set if optional_value && arg.is_require_equals_set() => {
+                        found.push(name)
+                    }
+                    _ => bad.push(name),
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), found, bad);
+            }
+        }
+        let (mut found, mut bad) = (Vec::new(), Vec::new());
+        walk(&command(), "kubectl kmcp", &mut found, &mut bad);
+        assert!(
+            bad.is_empty(),
+            "boolean flags without kubectl's forms: {bad:?}"
+        );
+        assert!(found.len() >= 8, "{found:?}");
+        for (argv, all) in [
+            (vec!["audit", "-A"], true),
+            (vec!["audit", "--all-namespaces=true"], true),
+            (vec!["audit", "--all-namespaces=false"], false),
+            (vec!["audit", "-A=True"], true),
+            (vec!["audit"], false),
+        ] {
+            let cli =
+                Cli::try_parse_from(std::iter::once("kubectl-kmcp").chain(argv.clone())).unwrap();
+            match cli.command {
+                Command::Audit(a) => assert_eq!(a.all_namespaces, all, "{argv:?}"),
+                _ => unreachable!(),
+            }
+        }
+        let cli = Cli::try_parse_from([
+            "kubectl-kmcp",
+            "--insecure-skip-tls-verify=true",
+            "secrets",
+            "sync",
+            "--yes",
+            "staging",
+            "--force=false",
+        ])
+        .unwrap();
+        assert!(cli.global.insecure_skip_tls_verify);
+        match cli.command {
+            Command::Secrets(SecretsCommand::Sync(s)) => {
+                assert!(s.yes && !s.force);
+                assert_eq!(s.environment(), "staging");
+            }
+            _ => unreachable!(),
+        }
+        assert!(Cli::try_parse_from(["kubectl-kmcp", "audit", "-A=maybe"]).is_err());
+        assert_eq!(parse_bool("T"), Ok(true));
+        assert_eq!(parse_bool("0"), Ok(false));
+        assert!(parse_bool("yes").is_err());
     }
 
     #[test]

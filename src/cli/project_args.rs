@@ -54,8 +54,16 @@ impl ProjectArgs {
     }
 }
 
+/// A kmcp.yaml that is missing, unreadable or invalid is a failure (exit 1, as kubectl's for a
+/// missing `-f` file); an environment name that kmcp.yaml does not define, or an `-n` that
+/// disagrees with it, is a bad argument (exit 2, as an invalid flag value).
 impl From<ProjectError> for Error {
     fn from(e: ProjectError) -> Self {
-        Error::Project(Box::new(e))
+        match e {
+            ProjectError::UnknownEnvironment { .. } | ProjectError::NamespaceMismatch { .. } => {
+                Error::Usage(e.to_string())
+            }
+            other => Error::Project(Box::new(other)),
+        }
     }
 }

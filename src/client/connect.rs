@@ -57,11 +57,16 @@ fn kubeconfig(flags: &KubeFlags) -> Result<Option<Kubeconfig>> {
             ))
         });
     }
-    if let Some(value) = std::env::var_os("KUBECONFIG") {
+    if let Some(value) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
         let paths: Vec<PathBuf> = std::env::split_paths(&value)
             .filter(|p| !p.as_os_str().is_empty() && p.exists())
             .collect();
-        if !paths.is_empty() {
+        // As kubectl: a set KUBECONFIG is the list of files, missing ones are skipped, and
+        // ~/.kube/config (a file the user did not name) is not read instead.
+        if paths.is_empty() {
+            return Ok(None);
+        }
+        {
             let mut merged = Kubeconfig::default();
             for path in &paths {
                 let next = Kubeconfig::read_from(path).map_err(|e| {
@@ -121,6 +126,16 @@ fn default_namespace(flags: &KubeFlags, view: &KubeconfigView) -> (String, Sourc
 /// Builds the client kubectl would build from these flags. Does not send a request.
 async fn connect(flags: &KubeFlags) -> Result<Connection> {
     let kubeconfig = kubeconfig(flags)?;
+    let mut credentials_source = match (&kubeconfig, flags.server.is_some()) {
+        (Some(_), _) => Source::Kubeconfig,
+        (None, true) => Source::Default,
+        (None, false) => Source::InCluster,
+    };
+    let server_source = match (flags.server.is_some(), &kubeconfig) {
+        (true, _) => Source::Flag,
+        (false, Some(_)) => Source::Kubeconfig,
+        (false, None) => Source::InCluster,
+    };
     let (mut config, context, mut user, ns_from_config) = match kubeconfig {
         Some(kc) => config_from_kubeconfig(flags, kc).await?,
         None if flags.server.is_some() => {
@@ -132,19 +147,14 @@ async fn connect(flags: &KubeFlags) -> Result<Connection> {
                 let ns = config.default_namespace.clone();
                 (config, None, None, Some((ns, Source::InCluster)))
             }
-            Err(_) => {
-                return Err(Error::Config(
-                    "no kubeconfig found and not running inside a cluster: set KUBECONFIG, \
-                     pass --kubeconfig PATH, or create ~/.kube/config"
-                        .to_string(),
-                ));
-            }
+            Err(_) => return Err(Error::Config(no_kubeconfig())),
         },
     };
     if flags.server.is_some() {
         config.cluster_url = server_uri(flags)?;
     }
     if let Some(token) = &flags.token {
+        credentials_source = Source::Flag;
         config.auth_info = AuthInfo {
             token: Some(token.clone().into()),
             ..AuthInfo::default()
@@ -214,7 +224,22 @@ async fn connect(flags: &KubeFlags) -> Result<Connection> {
         server,
         timeout,
         impersonation: impersonation_flags(flags),
+        server_source,
+        credentials_source,
+        namespace_origin: None,
     })
+}
+
+/// Why there is no kubeconfig, and what to do, true for the case: a KUBECONFIG whose files do
+/// not exist is named (setting it is not the fix), an unset one is not.
+fn no_kubeconfig() -> String {
+    match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(value) => format!(
+            "no kubeconfig found: KUBECONFIG is {}, and no file it names exists (kubectl skips missing files and does not read ~/.kube/config then), and this is not a pod in a cluster; point KUBECONFIG at your kubeconfig file, or pass --kubeconfig PATH",
+            value.to_string_lossy()
+        ),
+        None => "no kubeconfig found: KUBECONFIG is not set, ~/.kube/config does not exist, and this is not a pod in a cluster; set KUBECONFIG, pass --kubeconfig PATH, or create ~/.kube/config".to_string(),
+    }
 }
 
 /// `--as USER --as-group G ...` as kubectl would take them back.

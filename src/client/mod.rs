@@ -30,6 +30,28 @@ pub struct Connection {
     pub timeout: Option<Duration>,
     /// `--as`/`--as-group` as given, so that suggested kubectl commands ask for the same user.
     pub impersonation: Vec<String>,
+    /// Where `server` came from: `Flag` for `-s/--server`, else the kubeconfig or in-cluster.
+    pub server_source: Source,
+    /// Where the credentials came from: `Flag` for `--token` (`--user` picks a kubeconfig entry,
+    /// so that is `Kubeconfig`), the kubeconfig, in-cluster, or `Default` for none.
+    pub credentials_source: Source,
+    /// When the namespace comes from kmcp.yaml (`namespace_source` is `Project`): where it is
+    /// set, e.g. "`namespace` under secrets.staging in kmcp.yaml", to say how to change it.
+    pub namespace_origin: Option<String>,
+}
+
+/// `kubectl cluster-info` that checks the same connection: with the context, and with
+/// `--server` when that flag overrode the kubeconfig's server (never with a token).
+pub fn cluster_info_command(context: Option<&str>, server_flag: Option<&str>) -> String {
+    let mut cmd = "kubectl".to_string();
+    if let Some(c) = context {
+        cmd.push_str(&format!(" --context {c}"));
+    }
+    if let Some(s) = server_flag {
+        cmd.push_str(&format!(" --server {s}"));
+    }
+    cmd.push_str(" cluster-info");
+    cmd
 }
 
 /// An error and its causes on one line (`a: b: c`), without repeating a cause already contained
@@ -99,6 +121,43 @@ impl<'a> Action<'a> {
 }
 
 impl Connection {
+    /// The namespace in effect is `namespace`, which comes from `source`; `origin` says where
+    /// kmcp.yaml sets it (for a `Project` namespace), so that a hint can say how to change it.
+    pub fn use_namespace(&mut self, namespace: &str, source: Source, origin: Option<String>) {
+        self.namespace = namespace.to_string();
+        self.namespace_source = source;
+        self.namespace_origin = origin;
+    }
+
+    /// `kubectl cluster-info` for this connection (see [`cluster_info_command`]).
+    pub fn cluster_info_command(&self) -> String {
+        let server = (self.server_source == Source::Flag).then_some(self.server.as_str());
+        cluster_info_command(self.context.as_deref(), server)
+    }
+
+    /// How to use another namespace than `missing`, true for where the namespace came from:
+    /// kmcp.yaml's (an `-n` that disagrees is refused) is changed in kmcp.yaml; `-n`, the
+    /// context's or the default one with `-n`. Empty for a namespace that is not the one in
+    /// effect (a command asked about it for another reason).
+    fn other_namespace_hint(&self, missing: &str) -> String {
+        if missing != self.namespace {
+            return String::new();
+        }
+        match (self.namespace_source, &self.namespace_origin) {
+            (Source::Project, Some(origin)) => format!(", or change {origin}"),
+            (Source::Project, None) => {
+                ", or change the environment's `namespace` in kmcp.yaml".into()
+            }
+            (Source::Kubeconfig, _) => match &self.context {
+                Some(c) => {
+                    format!(", or pick another with -n (context {c}'s namespace is {missing})")
+                }
+                None => ", or pick another with -n".into(),
+            },
+            _ => ", or pick another with -n".into(),
+        }
+    }
+
     /// Runs one API request under `--request-timeout` and turns its failure into a typed
     /// [`Error::Api`]: the HTTP status and the server's reason as fields, the line for the user
     /// explained for `action`. Every request of every command goes through here; callers that
@@ -165,8 +224,9 @@ impl Connection {
                 if details.is_some_and(|d| d.kind == "namespaces") {
                     let ns = details.map(|d| d.name.clone()).unwrap_or_default();
                     format!(
-                        "namespace {ns:?} not found on {}; create it with `kubectl create namespace {ns}` or pick another with -n",
-                        self.server
+                        "namespace {ns:?} not found on {}; create it with `kubectl create namespace {ns}`{}",
+                        self.server,
+                        self.other_namespace_hint(&ns)
                     )
                 } else {
                     format!(
@@ -175,13 +235,7 @@ impl Connection {
                     )
                 }
             }
-            401 => format!(
-                "the API server {} rejected the credentials of user {:?} (context {:?}): {}; check the token or certificate in your kubeconfig",
-                self.server,
-                self.user.as_deref().unwrap_or("?"),
-                self.context.as_deref().unwrap_or("?"),
-                status.message
-            ),
+            401 => self.unauthorized(&status.message),
             code => format!(
                 "{} {}{where_} failed: {} ({}, HTTP {code})",
                 action.verb, action.resource, status.message, status.reason
@@ -193,6 +247,41 @@ impl Connection {
             server_message: status.message.clone(),
             message,
         }
+    }
+
+    /// The one line for credentials the server refused (401), naming where they came from: the
+    /// token given with --token, the kubeconfig's user, the in-cluster service account.
+    fn unauthorized(&self, server_message: &str) -> String {
+        let (whose, check) = match self.credentials_source {
+            Source::Flag => (
+                "the token given with --token".to_string(),
+                "check that token (it may have expired or belong to another cluster)".to_string(),
+            ),
+            Source::InCluster => (
+                "this pod's service account token".to_string(),
+                "check the pod's service account and its token".to_string(),
+            ),
+            Source::Default | Source::Project => (
+                "the request, which carried no credentials".to_string(),
+                "give a token with --token, or use a kubeconfig with a user (--kubeconfig, --context)".to_string(),
+            ),
+            Source::Kubeconfig => {
+                let user = self.user.as_deref().unwrap_or("?");
+                let ctx = self
+                    .context
+                    .as_deref()
+                    .map(|c| format!(" (context {c:?})"))
+                    .unwrap_or_default();
+                (
+                    format!("the credentials of kubeconfig user {user:?}{ctx}"),
+                    format!("check the token or client certificate of user {user:?} in your kubeconfig (`kubectl config view --minify`)"),
+                )
+            }
+        };
+        format!(
+            "the API server {} rejected {whose}: {server_message}; {check}",
+            self.server
+        )
     }
 
     /// The one line for a server that could not be reached or did not answer in time, from the
@@ -211,18 +300,23 @@ impl Connection {
             ),
             _ => last_cause(err),
         };
+        // The server given with --server is not the context's: the hint checks that address.
+        if self.server_source == Source::Flag {
+            return format!(
+                "cannot reach the Kubernetes API server at {} (given with --server): {reason}; check the address and that an API server runs there (`{}`)",
+                self.server,
+                self.cluster_info_command()
+            );
+        }
         let ctx = self
             .context
             .as_deref()
             .map(|c| format!(" (context {c:?})"))
             .unwrap_or_default();
-        let check = match &self.context {
-            Some(c) => format!("kubectl --context {c} cluster-info"),
-            None => "kubectl cluster-info".to_string(),
-        };
         format!(
-            "cannot reach the Kubernetes API server at {}{ctx}: {reason}; check that the cluster is running and that `{check}` works",
-            self.server
+            "cannot reach the Kubernetes API server at {}{ctx}: {reason}; check that the cluster is running and that `{}` works",
+            self.server,
+            self.cluster_info_command()
         )
     }
 }

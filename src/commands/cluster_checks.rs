@@ -17,14 +17,6 @@ use crate::core::rbac::Question;
 use crate::core::secret_plan::{self, HASH_ANNOTATION};
 use crate::error::{Error, Result};
 
-/// `kubectl cluster-info`, with the context when there is one: how to check the connection.
-pub fn cluster_info(context: Option<&str>) -> String {
-    match context {
-        Some(c) => format!("kubectl --context {c} cluster-info"),
-        None => "kubectl cluster-info".into(),
-    }
-}
-
 /// A read's outcome for the checks: got it; `Forbidden` with the `kubectl auth can-i` line that
 /// checks it; or the explained failure.
 fn fetch_result<T>(conn: &Connection, res: Result<T>, action: &Action<'_>) -> Fetch<T> {
@@ -57,7 +49,8 @@ pub async fn for_server(conn: &Connection, server: &str, namespace: &str) -> Vec
             user: conn.user.clone(),
             api_server: conn.server.clone(),
             reachable: Ok(String::new()),
-            check_command: cluster_info(conn.context.as_deref()),
+            check_command: conn.cluster_info_command(),
+            api_server_source: conn.server_source,
             ..ContextFacts::default()
         },
         ..Facts::default()

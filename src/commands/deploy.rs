@@ -42,11 +42,17 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         (None, _) => None,
         (Some(name), Some(p)) => Some(p.environment(name)?.clone()),
         (Some(name), None) => {
-            return Err(Error::Usage(format!(
-                "--environment {name} needs kmcp.yaml: run in the project folder or pass -d DIR / -f FILE"
+            return Err(Error::Failed(format!(
+                "--environment {name} needs kmcp.yaml, and there is none in the current directory: run in the project folder or pass -d DIR / -f FILE"
             )));
         }
     };
+    // A missing kmcp.yaml is a failure (exit 1) in every command, as in `secrets sync`.
+    if project.is_none() && args.name.is_none() {
+        return Err(Error::Failed(
+            "no kmcp.yaml here and no NAME: run in the project folder, pass -d DIR or -f FILE, or give NAME and --image".into(),
+        ));
+    }
     let secret = match (&environment, &project) {
         (Some(env), Some(p)) if env.provider == Provider::Kubernetes && env.enabled => {
             p.kubernetes_environment(&env.name)?.secret_name.clone()
@@ -113,9 +119,14 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    let conn = global.connect().await?;
+    let mut conn = global.connect().await?;
     let context_ns = (conn.namespace_source != Source::Flag).then_some(conn.namespace.as_str());
     let namespace = resolve_ns(context_ns)?;
+    if let (Some(env), Some(p)) = (&environment, &project)
+        && env.namespace.is_some()
+    {
+        conn.use_namespace(&namespace, Source::Project, Some(p.namespace_origin(env)));
+    }
     let plan = plan_for(namespace.clone())?;
     let target = Target {
         namespace,
@@ -300,12 +311,12 @@ async fn preflight(
                             let keys = live.data.as_ref().into_iter().flat_map(|d| d.keys());
                             let missing = example.missing_required(keys.map(String::as_str));
                             if !missing.is_empty() {
+                                let fix = missing_keys_fix(project, env, &missing, &sync);
                                 failures.push(format!(
-                                    "Secret {secret:?} in namespace {ns:?} lacks the required key{} {} of {}: add {} to the environment's env file and run `{sync}`",
+                                    "Secret {secret:?} in namespace {ns:?} lacks the required key{} {} of {}: {fix}",
                                     if missing.len() == 1 { "" } else { "s" },
                                     missing.join(", "),
                                     example.path.display(),
-                                    if missing.len() == 1 { "it" } else { "them" },
                                 ));
                             }
                         }
@@ -404,6 +415,30 @@ async fn other_namespaces(conn: &Connection, name: &str, ns: &str) -> Option<Vec
             .filter(|n| n != ns)
             .collect(),
     )
+}
+
+/// How to put `missing` keys into the environment's Secret: a sync when its env file has them
+/// (deleted in the cluster, or not synced yet), else add them to the env file first.
+fn missing_keys_fix(
+    project: &Project,
+    env: &Environment,
+    missing: &[String],
+    sync: &str,
+) -> String {
+    let them = if missing.len() == 1 { "it" } else { "them" };
+    let file = envfile::env_file_candidates(project, env)
+        .into_iter()
+        .find(|p| p.is_file())
+        .and_then(|p| envfile::load(&p).ok());
+    match file {
+        Some(file) if missing.iter().all(|k| file.keys().any(|f| f == k)) => format!(
+            "{} has {}: run `{sync}` to write {them} back",
+            file.path.display(),
+            missing.join(", ")
+        ),
+        Some(file) => format!("add {them} to {} and run `{sync}`", file.path.display()),
+        None => format!("add {them} to the environment's env file and run `{sync}`"),
+    }
 }
 
 /// The exact `secrets sync` command that creates the environment's Secret.

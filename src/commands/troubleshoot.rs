@@ -5,9 +5,9 @@
 //! turned into per-key hashes as soon as they are read and never kept.
 use std::collections::BTreeMap;
 
-use super::cluster_checks::{self, cluster_info};
+use super::cluster_checks;
 use crate::cli::{KubeFlags, TroubleshootArgs};
-use crate::client::Action;
+use crate::client::{Action, cluster_info_command};
 use crate::core::Source;
 use crate::core::diagnosis::{
     self, ContextFacts, EnvFileFacts, EnvironmentFacts, ExampleFacts, Facts, KeyHashes,
@@ -31,7 +31,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
     let environment: Option<Environment> = match (&args.environment, &project) {
         (Some(name), Some(p)) => Some(p.kubernetes_environment(name)?.clone()),
         (Some(name), None) => {
-            return Err(Error::Usage(format!(
+            return Err(Error::Failed(format!(
                 "--environment {name} needs kmcp.yaml, and there is none in the current directory; point at the project with -d DIR or -f path/to/kmcp.yaml"
             )));
         }
@@ -47,7 +47,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
             ))
         })?,
         (None, None) => {
-            return Err(Error::Usage(
+            return Err(Error::Failed(
                 "no SERVER given and no kmcp.yaml in the current directory: pass the MCPServer's name (`kubectl kmcp troubleshoot my-server`), or point at the project with -d DIR"
                     .into(),
             ));
@@ -135,7 +135,16 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
                 user_source,
                 api_server: global.server.clone().unwrap_or_default(),
                 reachable: Err(e.to_string()),
-                check_command: cluster_info(view.context.as_deref()),
+                check_command: cluster_info_command(
+                    view.context.as_deref(),
+                    global.server.as_deref(),
+                ),
+                api_server_source: if global.server.is_some() {
+                    Source::Flag
+                } else {
+                    Source::Kubeconfig
+                },
+                credentials_refused: false,
             };
         }
         Ok(conn) => {
@@ -146,7 +155,9 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
                 user_source,
                 api_server: conn.server.clone(),
                 reachable: Ok(String::new()),
-                check_command: cluster_info(conn.context.as_deref()),
+                check_command: conn.cluster_info_command(),
+                api_server_source: conn.server_source,
+                credentials_refused: false,
             };
             let version = conn
                 .call(
@@ -159,7 +170,11 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
                     facts.context.reachable = Ok(info.git_version);
                     cluster_checks::fetch(&conn, &mut facts).await;
                 }
-                Err(e) => facts.context.reachable = Err(e.to_string()),
+                Err(e) => {
+                    facts.context.credentials_refused =
+                        e.api().is_some_and(|a| a.status == Some(401));
+                    facts.context.reachable = Err(e.to_string());
+                }
             }
         }
     }

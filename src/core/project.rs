@@ -42,10 +42,12 @@ pub enum ProjectError {
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("{path}: environment {name:?} is not defined under `secrets`; defined: {}", list_or_none(.known))]
+    #[error("{path}: environment {name:?} is not defined under `secrets` (defined: {}){}", list_or_none(.known), .suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
     UnknownEnvironment {
         path: PathBuf,
         name: String,
+        /// The defined environment the user most likely meant (`prod` -> `production`).
+        suggestion: Option<String>,
         known: Vec<String>,
     },
     #[error(
@@ -346,10 +348,15 @@ impl Project {
         self.environments
             .iter()
             .find(|e| e.name == name)
-            .ok_or_else(|| ProjectError::UnknownEnvironment {
-                path: self.path.clone(),
-                name: name.to_string(),
-                known: self.environment_names(),
+            .ok_or_else(|| {
+                let known = self.environment_names();
+                let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                ProjectError::UnknownEnvironment {
+                    path: self.path.clone(),
+                    name: name.to_string(),
+                    suggestion: environment_did_you_mean(name, &names).map(str::to_string),
+                    known,
+                }
             })
     }
 
@@ -392,6 +399,16 @@ impl Project {
         }
     }
 
+    /// Where kmcp.yaml sets (or would set) `env`'s namespace, for a hint that says how to
+    /// change it: "`namespace` under secrets.staging in kmcp.yaml".
+    pub fn namespace_origin(&self, env: &Environment) -> String {
+        format!(
+            "`namespace` under secrets.{} in {}",
+            env.name,
+            self.path.display()
+        )
+    }
+
     /// The namespace a command acting on `env` uses: the environment's `namespace`; an explicit
     /// `-n` that disagrees is an error naming both; without one in kmcp.yaml: `-n`, then the
     /// context's namespace, then `default`.
@@ -428,9 +445,18 @@ fn scalar_text(v: serde_json::Value) -> String {
     }
 }
 
-/// A YAML error with the file, line and column, and the parser's first line.
+/// A YAML error with the file, line and column, and the parser's message for a user: without
+/// its own location (given separately, once) and without the library's advice to its caller
+/// (serde-saphyr's default `Display` says "set DuplicateKeyPolicy in Options").
 fn syntax_error(path: &Path, err: &serde_saphyr::Error) -> ProjectError {
-    let message = first_line(&err.to_string());
+    use serde_saphyr::{MessageFormatter, UserMessageFormatter};
+    let text = UserMessageFormatter.format_message(err.without_snippet());
+    // The formatter's own text is not sanitized (see `MessageFormatter::format_message`).
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
+    let message = first_line(&text);
     match err.location() {
         Some(loc) => ProjectError::Syntax {
             path: path.to_path_buf(),
@@ -499,6 +525,22 @@ pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
+}
+
+/// The defined environment a mistyped or shortened name most likely means: [`did_you_mean`],
+/// else the one environment the word starts (`prod` -> `production`, `stag` -> `staging`).
+pub fn environment_did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    if let Some(k) = did_you_mean(word, known) {
+        return Some(k);
+    }
+    let w = word.to_lowercase();
+    let mut starting = known
+        .iter()
+        .filter(|k| w.len() >= 2 && k.to_lowercase().starts_with(&w));
+    match (starting.next(), starting.next()) {
+        (Some(k), None) => Some(k),
+        _ => None,
+    }
 }
 
 /// The Levenshtein distance between two words.
@@ -586,6 +628,37 @@ future_key: tolerated
         assert!(err.to_string().starts_with("proj/kmcp.yaml:"), "{err}");
     }
 
+    /// The location is said once (by the error itself, not again by the parser's message), and
+    /// no message carries the library's advice to its caller.
+    #[test]
+    fn yaml_errors_say_the_location_once_and_give_no_library_advice() {
+        for (text, line) in [
+            ("name: a\nsecrets:\n  staging: {enabled: true\n", 3),
+            ("name: a\nname: b\nsecrets: {}\n", 2),
+            (
+                "name: a\nsecrets:\n  s:\n    provider: kubernetes\n    secretName: x\n    secretName: y\n",
+                6,
+            ),
+            ("name: a\nsecrets:\n  staging:\n    enabled: yes: no\n", 4),
+        ] {
+            let err = parse(text).unwrap_err();
+            let shown = err.to_string();
+            assert!(
+                matches!(err, ProjectError::Syntax { line: l, .. } if l == line),
+                "{shown}"
+            );
+            assert!(
+                shown.starts_with(&format!("proj/kmcp.yaml:{line}:")),
+                "{shown}"
+            );
+            for word in ["line ", "column", "error:", "Options", "Policy"] {
+                assert!(!shown.contains(word), "{word:?} in {shown:?}");
+            }
+        }
+        let dup = parse("name: a\nname: b\n").unwrap_err().to_string();
+        assert!(dup.contains("duplicate mapping key `name`"), "{dup}");
+    }
+
     #[test]
     fn wrong_types_carry_a_line() {
         let err = parse("name: x\nsecrets:\n  staging:\n    enabled: maybe\n").unwrap_err();
@@ -601,6 +674,22 @@ future_key: tolerated
         let err = p.environment("prod").unwrap_err().to_string();
         assert!(err.contains("\"prod\" is not defined"), "{err}");
         assert!(err.contains("local, staging, production"), "{err}");
+        assert!(err.contains("did you mean \"production\"?"), "{err}");
+        let err = p.environment("stagign").unwrap_err().to_string();
+        assert!(err.contains("did you mean \"staging\"?"), "{err}");
+        let err = p.environment("qa").unwrap_err().to_string();
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+
+    #[test]
+    fn environment_did_you_mean_takes_a_unique_prefix() {
+        let known = ["local", "staging", "production", "preview"];
+        assert_eq!(environment_did_you_mean("prod", &known), Some("production"));
+        assert_eq!(environment_did_you_mean("Stag", &known), Some("staging"));
+        // `pr` starts two of them: no guess.
+        assert_eq!(environment_did_you_mean("pr", &known), None);
+        assert_eq!(environment_did_you_mean("p", &known), None);
+        assert_eq!(environment_did_you_mean("locl", &known), Some("local"));
     }
 
     #[test]

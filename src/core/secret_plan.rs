@@ -410,7 +410,8 @@ pub fn confirmation_reasons(environment: &str, diff: &Diff, owner: Option<&str>)
     let mut reasons = Vec::new();
     let removed = diff.removed();
     if !removed.is_empty() {
-        reasons.push(format!("remove the keys {}", removed.join(", ")));
+        let keys = if removed.len() == 1 { "key" } else { "keys" };
+        reasons.push(format!("remove the {keys} {}", removed.join(", ")));
     }
     if is_production(environment) {
         reasons.push(format!(
@@ -542,6 +543,20 @@ mod tests {
             check_takeover(&live, true),
             Err(Refusal::WrongType { .. })
         ));
+    }
+
+    #[test]
+    fn confirmation_reasons_count_the_keys_right() {
+        let one = Diff::between(&map(&[("A", "1")]), &map(&[("A", "1"), ("NEW_KEY", "x")]));
+        assert_eq!(
+            confirmation_reasons("staging", &one, None),
+            ["remove the key NEW_KEY"]
+        );
+        let two = Diff::between(&map(&[]), &map(&[("A", "1"), ("B", "2")]));
+        assert_eq!(
+            confirmation_reasons("staging", &two, None),
+            ["remove the keys A, B"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::palette::change_tone;
 use super::table::{self, toned};
+use crate::core::envfile::{Entry, EnvFile};
 use crate::core::secret_plan::{Change, Diff, KeyChange};
 
 /// What the command did, for `-o json|yaml`. Keys and change kinds only, never values.
@@ -43,6 +44,26 @@ pub fn diff_table(diff: &Diff) -> String {
     )
 }
 
+/// The masked plan of a client dry run: each key of the file with its line, and what would be
+/// written; never a value (`-o yaml|json` prints the manifest, which has them).
+pub fn client_plan(file: &EnvFile, secret: &str) -> String {
+    let mut t = table::table(["key", "from"]);
+    let mut entries: Vec<&Entry> = file.entries.iter().collect();
+    entries.sort_by(|a, b| a.key.cmp(&b.key));
+    for e in entries {
+        t.add_row(vec![
+            Cell::new(&e.key),
+            Cell::new(format!("{}:{}", file.path.display(), e.line)),
+        ]);
+    }
+    let n = file.entries.len();
+    format!(
+        "{}secret/{secret}: {n} key{} (client dry run; values not shown)\n",
+        table::render(&t),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// The line for a Secret that already holds exactly the file.
 pub fn unchanged_line(name: &str, keys: usize) -> String {
     format!("secret/{name} unchanged: no changes ({keys} keys)\n")
@@ -66,6 +87,33 @@ pub fn result_lines(result: &SyncResult) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn the_client_plan_names_keys_and_lines_only() {
+        let file = EnvFile {
+            path: ".env.staging".into(),
+            entries: vec![
+                Entry {
+                    key: "Z_KEY".into(),
+                    value: "zz-secret".into(),
+                    line: 1,
+                },
+                Entry {
+                    key: "API_KEY".into(),
+                    value: "abc123secret".into(),
+                    line: 3,
+                },
+            ],
+            warnings: vec![],
+        };
+        let text = client_plan(&file, "weather-secrets");
+        assert_eq!(
+            text,
+            "KEY       FROM\nAPI_KEY   .env.staging:3\nZ_KEY     .env.staging:1\n\
+             secret/weather-secrets: 2 keys (client dry run; values not shown)\n"
+        );
+        assert!(!text.contains("secret\n") && !text.contains("abc123") && !text.contains("YWJj"));
+    }
 
     #[test]
     fn the_diff_names_keys_and_changes_only() {

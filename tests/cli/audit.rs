@@ -704,11 +704,11 @@ secrets:
         "{mismatch}"
     );
 
-    // A -d without kmcp.yaml or .env.example is a usage error.
+    // A -d without kmcp.yaml or .env.example fails as a missing file (1), as in every command.
     let empty = project(&[("README.md", "x")]);
     kmcp(&["audit", "-n", &ns, "-d", empty.path().to_str().unwrap()])
         .on(c)
         .run()
-        .assert_code(2)
+        .assert_code(1)
         .assert_stderr_contains("neither kmcp.yaml nor .env.example");
 }

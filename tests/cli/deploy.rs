@@ -280,10 +280,16 @@ fn namespace_mismatch_is_refused_naming_both() {
         .on(c)
         .dir(dir.path())
         .run();
-    run.assert_stderr_contains(&ns)
-        .assert_stderr_contains(&other);
-    assert_refused_and_nothing_written(c, &ns, &run);
-    assert_refused_and_nothing_written(c, &other, &run);
+    // An -n that disagrees with kmcp.yaml is a bad argument: exit 2, nothing written.
+    run.assert_code(2)
+        .assert_stderr_contains(&ns)
+        .assert_stderr_contains(&other)
+        .assert_stderr_contains("namespace mismatch")
+        .assert_no_leak(&[SECRET_VALUE]);
+    for n in [&ns, &other] {
+        let list = c.kubectl(&["get", "mcpservers", "-n", n, "-o", "name"]);
+        assert_eq!(list.trim(), "", "nothing may be written");
+    }
 }
 
 #[test]
@@ -510,11 +516,12 @@ fn dry_run_needs_no_kubeconfig_and_usage_errors_exit_2() {
             .assert_code(2)
             .assert_stderr_contains(expect);
     }
-    kmcp(&["deploy", "--environment", "prod", "--dry-run"])
+    // An environment kmcp.yaml does not define is a bad argument (2), with a did-you-mean.
+    kmcp(&["deploy", "--environment", "stagin", "--dry-run"])
         .dir(dir.path())
         .run()
-        .assert_code(1)
-        .assert_stderr_contains("staging");
+        .assert_code(2)
+        .assert_stderr_contains("did you mean \"staging\"?");
 }
 
 #[test]

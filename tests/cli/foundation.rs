@@ -121,7 +121,11 @@ fn unreachable_server_fails_fast_with_one_line() {
         "cannot reach the Kubernetes API server at {server}"
     ));
     run.assert_stderr_contains("connection refused");
-    run.assert_stderr_contains("context \"admin\"");
+    // The address came from --server: the hint checks that address, not the context's cluster.
+    run.assert_stderr_contains("(given with --server)");
+    run.assert_stderr_contains(&format!(
+        "`kubectl --context admin --server {server} cluster-info`"
+    ));
     assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
 }
 
@@ -173,7 +177,8 @@ fn bad_credentials_are_one_clear_line() {
         .on(c)
         .run();
     run.assert_code(1);
-    run.assert_stderr_contains("rejected the credentials");
+    run.assert_stderr_contains("rejected the token given with --token");
+    assert!(!run.stderr.contains("kubeconfig"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
 }
 

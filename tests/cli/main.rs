@@ -7,6 +7,7 @@ mod core;
 mod deploy;
 mod dialect;
 mod foundation;
+mod hints;
 mod krew;
 mod snapshots;
 mod sync;

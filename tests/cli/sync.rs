@@ -221,7 +221,7 @@ fn removing_keys_needs_yes_without_a_terminal_even_for_keys_of_other_tools() {
         .dir(dir.path())
         .run();
     run.assert_code(1)
-        .assert_stderr_contains("remove the keys OLD_TOKEN")
+        .assert_stderr_contains("remove the key OLD_TOKEN")
         .assert_stderr_contains("--yes")
         .assert_no_leak(&leaks);
     assert_row(&run, "OLD_TOKEN", "removed");
@@ -435,10 +435,22 @@ fn dry_run_client_needs_no_kubeconfig_and_server_persists_nothing() {
     assert_eq!(m["data"]["K"], "ZHJ5LXZhbHVl"); // base64("dry-value")
     assert!(m.get("stringData").is_none());
     assert!(!run.stderr.contains("dry-value"));
+    // -o yaml: the manifest, for kubeseal or kubectl apply.
+    let run = kmcp(&["secrets", "sync", "staging", "--dry-run", "-o", "yaml"])
+        .dir(dir.path())
+        .run();
+    run.assert_ok()
+        .assert_stdout_contains("kind: Secret")
+        .assert_stdout_contains("K: ZHJ5LXZhbHVl");
+    // Without -o: the masked plan, no value and no base64 of one (CI logs).
     let run = kmcp(&["secrets", "sync", "staging", "--dry-run"])
         .dir(dir.path())
         .run();
-    run.assert_ok().assert_stdout_contains("kind: Secret");
+    run.assert_ok()
+        .assert_stdout_contains("K   ")
+        .assert_stdout_contains("secret/weather-secrets: 1 key (client dry run; values not shown)")
+        .assert_stderr_contains("-o yaml or -o json prints the manifest")
+        .assert_no_leak(&["dry-value", "ZHJ5LXZhbHVl", "ZHJ5"]);
 
     let c = cluster();
     let ns = c.namespace("sync-dry");
@@ -529,8 +541,9 @@ fn environment_file_and_required_keys_are_checked_before_any_request() {
     run(&["secrets", "sync", "off"])
         .assert_code(1)
         .assert_stderr_contains("enabled: true");
+    // An environment kmcp.yaml does not define is a bad argument (2).
     run(&["secrets", "sync", "nope"])
-        .assert_code(1)
+        .assert_code(2)
         .assert_stderr_contains("staging");
     let big = format!(
         "WEATHER_API_KEY=k\nTOKEN=t\nBIG={}\n",

@@ -592,13 +592,14 @@ async fn unreachable_cluster_fails_context_and_skips_the_rest() {
 }
 
 #[test]
-fn without_server_or_project_it_is_a_usage_error() {
+fn without_server_or_project_it_fails_as_a_missing_kmcp_yaml() {
     let dir = project(&[]);
+    // No kmcp.yaml is a failure (1) in every command, as in `secrets sync`.
     kmcp(&["troubleshoot"])
         .on(cluster())
         .dir(dir.path())
         .run()
-        .assert_code(2)
+        .assert_code(1)
         .assert_stderr_contains("no SERVER given");
     kmcp(&["troubleshoot", "weather", "-o", "wide"])
         .on(cluster())

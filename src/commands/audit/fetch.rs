@@ -66,6 +66,14 @@ pub async fn list_servers(
                 mcpserver::CRD_NAME
             )));
         }
+        // A list is refused as a bad request only for what the caller sent: the selector.
+        Err(Error::Api(e)) if e.status == Some(400) && selector.is_some() => {
+            return Err(Error::Usage(format!(
+                "invalid --selector {:?}: {}; use kubectl's syntax, e.g. -l app=weather,tier!=test or -l 'env in (staging,prod)'",
+                selector.unwrap_or_default(),
+                e.server_message
+            )));
+        }
         Err(e) => return Err(e),
     };
     let list: ServerList = serde_json::from_str(&text).map_err(|e| {

@@ -76,7 +76,7 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
 /// `.env.example`'s required keys and kmcp.yaml's Kubernetes environments, from `-d DIR`.
 fn project_context(dir: &std::path::Path) -> Result<ProjectContext> {
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
+        return Err(Error::Failed(format!(
             "--project-dir {}: no such directory; pass the folder that holds kmcp.yaml or .env.example",
             dir.display()
         )));
@@ -91,7 +91,7 @@ fn project_context(dir: &std::path::Path) -> Result<ProjectContext> {
         None
     };
     if example.is_none() && project.is_none() {
-        return Err(Error::Usage(format!(
+        return Err(Error::Failed(format!(
             "--project-dir {}: neither kmcp.yaml nor .env.example is there; pass the project's folder",
             dir.display()
         )));

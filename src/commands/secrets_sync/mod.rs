@@ -1,9 +1,10 @@
 //! `kubectl kmcp secrets sync <environment>`: sync an environment's .env file into its Secret.
 //!
-//! Data on stdout: the `--dry-run=client` manifest, the key/change table, the result line
+//! Data on stdout: the `--dry-run=client` plan (key names; the manifest with `-o yaml|json`),
+//! the key/change table, the result line
 //! (`secret/NAME configured`), what was restarted (or all of that as one JSON/YAML document with
 //! `-o json|yaml`). Diagnostics on stderr: the env file used, the Secret and namespace, warnings,
-//! notes, prompts, errors. No value is ever printed except in the `--dry-run=client` manifest.
+//! notes, prompts, errors. No value is ever printed except in the `--dry-run -o yaml|json` manifest.
 use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::Secret;
@@ -29,16 +30,12 @@ use write::write;
 /// syncs (or prints the manifest with `--dry-run=client`).
 pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     let client_dry_run = args.dry_run == Some(DryRun::Client);
+    // Without -o, a dry run shows the masked plan (key names only); the manifest, which holds
+    // the values, only with an explicit -o yaml|json (for kubeseal or kubectl apply).
     let format = match args.output {
         Some(f) => f.require(&[Format::Table, Format::Yaml, Format::Json], "secrets sync")?,
-        None if client_dry_run => Format::Yaml,
         None => Format::Table,
     };
-    if client_dry_run && format == Format::Table {
-        return Err(Error::Usage(
-            "--dry-run=client prints the Secret manifest: use -o yaml or -o json".into(),
-        ));
-    }
     if client_dry_run && args.restart {
         return Err(Error::Usage(
             "--restart cannot be combined with --dry-run: nothing is written, so nothing would be restarted".into(),
@@ -47,7 +44,7 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
 
     let project = args.project.load()?;
     render::print_project_warnings(&project);
-    let env = project.kubernetes_environment(&args.environment)?;
+    let env = project.kubernetes_environment(args.environment())?;
     let secret_name = env.secret_name.clone().unwrap_or_default();
 
     let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
@@ -72,13 +69,19 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
             project.namespace_for(env, global.namespace.as_deref(), view.namespace.as_deref())?;
         (ns, None)
     } else {
-        let conn = global.connect().await?;
+        let mut conn = global.connect().await?;
         let context_ns = matches!(
             conn.namespace_source,
             Source::Kubeconfig | Source::InCluster
         )
         .then_some(conn.namespace.as_str());
-        let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
+        let (ns, source) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
+        let source = if source == Source::Default {
+            conn.namespace_source
+        } else {
+            source
+        };
+        conn.use_namespace(&ns, source, Some(project.namespace_origin(env)));
         (ns, Some(conn))
     };
     let desired = Desired::from_env_file(&file, &secret_name, &namespace, &project.name, &env.name);
@@ -88,7 +91,12 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
             "Secret {namespace}/{secret_name}: {} keys (dry run: nothing sent to any cluster)",
             desired.data.len()
         );
-        render::print_data(format, &desired.manifest())?;
+        if format == Format::Table {
+            eprintln!("note: -o yaml or -o json prints the manifest, values included");
+            print!("{}", render::sync::client_plan(&file, &secret_name));
+        } else {
+            render::print_data(format, &desired.manifest())?;
+        }
         return Ok(Outcome::Success);
     };
 

@@ -1,7 +1,7 @@
 //! `context`: the API server answers, and which context, user and namespace are in effect and
 //! where each came from. When it fails, every other check is `skip`.
 use super::{Check, Facts};
-use crate::core::CheckStatus;
+use crate::core::{CheckStatus, Source};
 
 /// A setting's value, or "(none)" when there is none.
 fn or_none(v: &Option<String>) -> &str {
@@ -34,12 +34,26 @@ pub(super) fn check(f: &Facts) -> Check {
                 format!("{settings}; API server {}{version}", c.api_server),
             )
         }
-        Err(why) => Check::new("context", CheckStatus::Fail, format!("{why}\n{settings}")).hint(
-            format!(
-                "make `{}` work (start the cluster, or pick another with --context), then run this again",
-                c.check_command
-            ),
-        ),
+        Err(why) => {
+            // The fix for the cause at hand: refused credentials are not fixed by starting a
+            // cluster, and an address given with --server not by another context.
+            let fix = if c.credentials_refused {
+                "use credentials the server accepts (the line above says which were refused)"
+                    .to_string()
+            } else if c.api_server_source == Source::Flag {
+                format!(
+                    "check the address given with --server and that an API server runs there: `{}`",
+                    c.check_command
+                )
+            } else {
+                format!(
+                    "make `{}` work (start the cluster, or pick another with --context)",
+                    c.check_command
+                )
+            };
+            Check::new("context", CheckStatus::Fail, format!("{why}\n{settings}"))
+                .hint(format!("{fix}, then run this again"))
+        }
     }
 }
 
@@ -63,5 +77,30 @@ mod tests {
                 .contains("kubectl --context admin cluster-info")
         );
         assert!(checks[1..].iter().all(|c| c.status == CheckStatus::Skip));
+    }
+
+    /// Each cause gets its own fix: an address given with --server is checked as such (not
+    /// the context's cluster), refused credentials are not fixed by starting a cluster.
+    #[test]
+    fn the_fix_fits_the_cause() {
+        let mut f = healthy();
+        f.context.reachable = Err("cannot reach".into());
+        f.context.api_server_source = crate::core::Source::Flag;
+        f.context.check_command =
+            "kubectl --context admin --server https://127.0.0.1:1 cluster-info".into();
+        let hint = diagnose(&f)[0].hint.clone();
+        assert!(hint.contains("given with --server"), "{hint}");
+        assert!(
+            hint.contains("--server https://127.0.0.1:1 cluster-info"),
+            "{hint}"
+        );
+        assert!(!hint.contains("pick another with --context"), "{hint}");
+
+        let mut f = healthy();
+        f.context.reachable = Err("rejected".into());
+        f.context.credentials_refused = true;
+        let hint = diagnose(&f)[0].hint.clone();
+        assert!(hint.contains("credentials the server accepts"), "{hint}");
+        assert!(!hint.contains("start the cluster"), "{hint}");
     }
 }

@@ -129,6 +129,10 @@ pub struct ContextFacts {
     pub reachable: Result<String, String>,
     /// `kubectl cluster-info` with the context, to check the connection by hand.
     pub check_command: String,
+    /// Where `api_server` came from: `Flag` for `-s/--server`.
+    pub api_server_source: Source,
+    /// The server answered, and refused the credentials (401).
+    pub credentials_refused: bool,
 }
 
 impl Default for ContextFacts {
@@ -141,6 +145,8 @@ impl Default for ContextFacts {
             api_server: String::new(),
             reachable: Ok(String::new()),
             check_command: "kubectl cluster-info".into(),
+            api_server_source: Source::Kubeconfig,
+            credentials_refused: false,
         }
     }
 }

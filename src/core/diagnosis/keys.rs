@@ -7,16 +7,36 @@ use super::{Check, Facts};
 use crate::core::CheckStatus;
 use crate::core::mcpserver::RefKind;
 
-/// How to add a key (`what`, e.g. "add API_KEY") to `secret`: through the env file and
-/// `secrets sync` when it is the environment's Secret.
-fn sync_hint(f: &Facts, secret: &str, what: &str) -> String {
+/// How to put `keys` into `secret`: for the environment's Secret, a sync when the env file
+/// already has them (they were deleted in the cluster, or never synced), else add them to the
+/// env file first; for any other Secret, add them to it.
+fn sync_hint(f: &Facts, secret: &str, keys: &[&str]) -> String {
+    let list = keys.join(", ");
     match &f.environment {
-        Some(env) if env.secret_name == secret => format!(
-            "{what} to the env file and run `kubectl kmcp secrets sync {}{}`",
-            env.name, f.project_flags
-        ),
+        Some(env) if env.secret_name == secret => {
+            let sync = format!("kubectl kmcp secrets sync {}{}", env.name, f.project_flags);
+            let in_file = match &f.env_file {
+                Some(Ok(file)) => Some((file.path.as_str(), file.data.names())),
+                _ => None,
+            };
+            match in_file {
+                Some((path, names)) if keys.iter().all(|k| names.contains(k)) => format!(
+                    "{path} has {list}, the Secret does not: run `{sync}` to write {} back",
+                    if keys.len() == 1 { "it" } else { "them" }
+                ),
+                Some((path, names)) => {
+                    let missing: Vec<&str> = keys
+                        .iter()
+                        .copied()
+                        .filter(|k| !names.contains(k))
+                        .collect();
+                    format!("add {} to {path} and run `{sync}`", missing.join(", "))
+                }
+                None => format!("add {list} to the env file and run `{sync}`"),
+            }
+        }
         _ => format!(
-            "{what} to Secret {secret} in {} (from the env file it comes from, e.g. `kubectl kmcp secrets sync ENV`)",
+            "add {list} to Secret {secret} in {} (from the env file it comes from, e.g. `kubectl kmcp secrets sync ENV`)",
             f.namespace
         ),
     }
@@ -68,7 +88,7 @@ pub(super) fn check(f: &Facts) -> Check {
                 r.via,
                 if r.optional { ", optional" } else { "" }
             ));
-            hints.push(sync_hint(f, &r.secret, &format!("add {key}")));
+            hints.push(sync_hint(f, &r.secret, &[key]));
         }
     }
     match &f.example {
@@ -107,11 +127,7 @@ pub(super) fn check(f: &Facts) -> Check {
                         names.join(", "),
                         missing.join(", ")
                     ));
-                    hints.push(sync_hint(
-                        f,
-                        readable[0],
-                        &format!("add {}", missing.join(", ")),
-                    ));
+                    hints.push(sync_hint(f, readable[0], &missing));
                 }
             }
         }
@@ -176,6 +192,44 @@ mod tests {
             pods.detail.contains("would not get DB_URL"),
             "{}",
             pods.detail
+        );
+    }
+
+    /// A key the env file has but the Secret lacks (deleted in the cluster): the fix is a sync,
+    /// not "add it to the env file"; a key the file lacks too is added to the file first.
+    #[test]
+    fn a_key_the_env_file_has_is_fixed_by_a_sync() {
+        let mut f = healthy();
+        f.example = Some(Ok(ExampleFacts {
+            path: ".env.example".into(),
+            required: vec!["API_KEY".into(), "DB_URL".into()],
+        }));
+        let file = f.env_file.clone().unwrap().unwrap();
+        let mut with_db = file.data.keys.clone();
+        with_db.insert("DB_URL".into(), "h".into());
+        f.env_file = Some(Ok(EnvFileFacts {
+            data: KeyHashes {
+                keys: with_db,
+                hash: String::new(),
+            },
+            ..file.clone()
+        }));
+        let hint = by_id(&diagnose(&f), "keys").hint.clone();
+        assert!(
+            hint.contains(".env.staging has DB_URL, the Secret does not"),
+            "{hint}"
+        );
+        assert!(
+            hint.contains("`kubectl kmcp secrets sync staging` to write it back"),
+            "{hint}"
+        );
+        assert!(!hint.contains("add DB_URL"), "{hint}");
+
+        f.env_file = Some(Ok(file));
+        let hint = by_id(&diagnose(&f), "keys").hint.clone();
+        assert!(
+            hint.contains("add DB_URL to .env.staging and run `kubectl kmcp secrets sync staging`"),
+            "{hint}"
         );
     }
 

@@ -4,25 +4,45 @@
 use super::text::{join_at_most_five, plural, unique_lines};
 use super::{Check, Facts, Fetch};
 use crate::core::CheckStatus;
-use crate::core::mcpserver::SecretRef;
+use crate::core::mcpserver::{RefKind, SecretRef};
 
-/// How to create a missing Secret in the namespace: `secrets sync` when it is the environment's
-/// (and kmcp.yaml puts the environment in this namespace), `kubectl create secret` otherwise.
+/// How to create a missing Secret in the namespace, true for what it is for: registry
+/// credentials (`imagePullSecrets`) are a `kubectl create secret docker-registry`, the HTTP
+/// transport's certificate a `kubectl create secret tls` (`secrets sync` writes an Opaque Secret,
+/// which neither can use); the environment's Secret is `secrets sync` (when kmcp.yaml puts the
+/// environment in this namespace); any other one `kubectl create secret generic`.
 pub(super) fn create_hint(f: &Facts, name: &str) -> String {
+    let ns = &f.namespace;
+    let refs = f.server_refs();
+    let kinds: Vec<RefKind> = refs
+        .iter()
+        .filter(|r| r.secret == name)
+        .map(|r| r.kind)
+        .collect();
+    let only = |kind: RefKind| !kinds.is_empty() && kinds.iter().all(|k| *k == kind);
+    if only(RefKind::ImagePull) {
+        return format!(
+            "create the registry credentials: `kubectl create secret docker-registry {name} -n {ns} --docker-server=REGISTRY --docker-username=USER --docker-password=PASSWORD`"
+        );
+    }
+    if only(RefKind::Tls) {
+        return format!(
+            "create the certificate Secret: `kubectl create secret tls {name} -n {ns} --cert=CERT_FILE --key=KEY_FILE`"
+        );
+    }
     match &f.environment {
         Some(env) if env.secret_name == name => match &env.namespace {
-            Some(ns) if *ns == f.namespace => format!(
+            Some(env_ns) if env_ns == ns => format!(
                 "create it from the env file: `kubectl kmcp secrets sync {}{}`",
                 env.name, f.project_flags
             ),
             _ => format!(
-                "set `namespace: {}` under secrets.{} in {}, then `kubectl kmcp secrets sync {}{}`",
-                f.namespace, env.name, env.path, env.name, f.project_flags
+                "set `namespace: {ns}` under secrets.{} in {}, then `kubectl kmcp secrets sync {}{}`",
+                env.name, env.path, env.name, f.project_flags
             ),
         },
         _ => format!(
-            "create it in {ns}: `kubectl create secret generic {name} -n {ns} --from-env-file=FILE` (or `kubectl kmcp secrets sync ENV` with an environment whose secretName is {name})",
-            ns = f.namespace
+            "create it in {ns}: `kubectl create secret generic {name} -n {ns} --from-env-file=FILE` (or `kubectl kmcp secrets sync ENV` with an environment whose secretName is {name})"
         ),
     }
 }
@@ -154,6 +174,36 @@ mod tests {
         assert_eq!(status_of(&checks, "keys"), CheckStatus::Skip);
         assert_eq!(status_of(&checks, "drift"), CheckStatus::Skip);
         assert_eq!(status_of(&checks, "namespace"), CheckStatus::Pass);
+    }
+
+    /// Registry credentials and the transport's certificate are typed Secrets that `secrets
+    /// sync` (Opaque) cannot make: the hint is the `kubectl create secret` of their type.
+    #[test]
+    fn pull_and_tls_secrets_get_their_own_create_command() {
+        let mut f = healthy();
+        let mut server = server_json();
+        server["spec"]["deployment"]["imagePullSecrets"] = json!([{"name": "regcred"}]);
+        server["spec"]["httpTransport"] = json!({"tls": {"secretRef": "web-tls"}});
+        f.mcpserver = Fetch::Got(Some(server));
+        f.secrets.insert("regcred".into(), Fetch::Got(None));
+        f.secrets.insert("web-tls".into(), Fetch::Got(None));
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(secret.status, CheckStatus::Fail);
+        assert!(
+            secret.hint.contains(
+                "`kubectl create secret docker-registry regcred -n staging --docker-server=REGISTRY"
+            ),
+            "{}",
+            secret.hint
+        );
+        assert!(
+            secret.hint.contains(
+                "`kubectl create secret tls web-tls -n staging --cert=CERT_FILE --key=KEY_FILE`"
+            ),
+            "{}",
+            secret.hint
+        );
+        assert!(!secret.hint.contains("secrets sync"), "{}", secret.hint);
     }
 
     #[test]

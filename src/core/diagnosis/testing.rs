@@ -90,6 +90,7 @@ pub fn healthy() -> Facts {
             api_server: "https://127.0.0.1:6443".into(),
             reachable: Ok("v1.20.0".into()),
             check_command: "kubectl --context admin cluster-info".into(),
+            ..ContextFacts::default()
         },
         environment: Some(EnvironmentFacts {
             name: "staging".into(),

@@ -204,17 +204,19 @@ fn kubelet_hint(f: &Facts, message: &str) -> String {
     if m.contains("couldn't find key") {
         match &f.environment {
             Some(env) => format!(
-                "add the key to the env file and run `kubectl kmcp secrets sync {}{}`; the kubelet retries by itself",
+                "put the key into the Secret with `kubectl kmcp secrets sync {}{}` (add it to the env file first if it lacks it); the kubelet retries by itself",
                 env.name, f.project_flags
             ),
             None => "add the key to the Secret (see the keys check); the kubelet retries by itself"
                 .into(),
         }
     } else if m.contains("secret") && m.contains("not found") {
-        match &f.environment {
-            Some(env) => format!(
-                "create the Secret: `kubectl kmcp secrets sync {}{}`; the kubelet retries by itself",
-                env.name, f.project_flags
+        // `secret "NAME" not found`: the fix of the secret check for that Secret (a pull or
+        // TLS Secret is not made by `secrets sync`).
+        match quoted_secret_name(message) {
+            Some(name) => format!(
+                "{}; the kubelet retries by itself",
+                super::secret::create_hint(f, &name)
             ),
             None => format!(
                 "create the Secret in {} (see the secret check); the kubelet retries by itself",
@@ -224,6 +226,13 @@ fn kubelet_hint(f: &Facts, message: &str) -> String {
     } else {
         String::new()
     }
+}
+
+/// The name in a kubelet message `secret "NAME" not found`.
+fn quoted_secret_name(message: &str) -> Option<String> {
+    let start = message.find("secret \"")? + 8;
+    let end = message[start..].find('"')?;
+    Some(message[start..start + end].to_string())
 }
 
 #[cfg(test)]
