@@ -82,6 +82,23 @@ pub enum ProjectError {
         env: String,
     },
     #[error(
+        "{path}:{line}: environment {env:?} has {field} {value:?}, which is not a valid {what}; nothing was sent. Fix `{field}` under secrets.{env}"
+    )]
+    InvalidName {
+        path: PathBuf,
+        line: u32,
+        env: String,
+        field: &'static str,
+        value: String,
+        what: String,
+    },
+    #[error("the namespace {value:?} (from the {from}) is not a valid {what}; nothing was sent")]
+    InvalidNamespace {
+        value: String,
+        from: Source,
+        what: String,
+    },
+    #[error(
         "namespace mismatch: {path} puts environment {env:?} in namespace {project:?}, but -n says {flag:?}; a Secret and the server that reads it must share a namespace: drop -n, or change `namespace` under secrets.{env}"
     )]
     NamespaceMismatch {
@@ -372,12 +389,28 @@ impl Project {
                 env: env.name.clone(),
             });
         }
-        if env.secret_name.is_none() {
+        let Some(secret_name) = &env.secret_name else {
             return Err(ProjectError::MissingSecretName {
                 path,
                 line: env.line,
                 env: env.name.clone(),
             });
+        };
+        let invalid = |field: &'static str, value: &str, what: String| ProjectError::InvalidName {
+            path: self.path.clone(),
+            line: env.line,
+            env: env.name.clone(),
+            field,
+            value: value.to_string(),
+            what,
+        };
+        if let Err(what) = check_dns_subdomain(secret_name) {
+            return Err(invalid("secretName", secret_name, what));
+        }
+        if let Some(ns) = &env.namespace
+            && let Err(what) = check_dns_label(ns)
+        {
+            return Err(invalid("namespace", ns, what));
         }
         Ok(env)
     }
@@ -401,6 +434,33 @@ impl Project {
         flag: Option<&str>,
         context_namespace: Option<&str>,
     ) -> Result<(String, Source), ProjectError> {
+        let (ns, source) = self.namespace_for_unchecked(env, flag, context_namespace)?;
+        if let Err(what) = check_dns_label(&ns) {
+            return Err(match source {
+                Source::Project => ProjectError::InvalidName {
+                    path: self.path.clone(),
+                    line: env.line,
+                    env: env.name.clone(),
+                    field: "namespace",
+                    value: ns,
+                    what,
+                },
+                from => ProjectError::InvalidNamespace {
+                    value: ns,
+                    from,
+                    what,
+                },
+            });
+        }
+        Ok((ns, source))
+    }
+
+    fn namespace_for_unchecked(
+        &self,
+        env: &Environment,
+        flag: Option<&str>,
+        context_namespace: Option<&str>,
+    ) -> Result<(String, Source), ProjectError> {
         match (&env.namespace, flag) {
             (Some(project), Some(flag)) if project != flag => {
                 Err(ProjectError::NamespaceMismatch {
@@ -417,6 +477,43 @@ impl Project {
                 None => Ok(("default".to_string(), Source::Default)),
             },
         }
+    }
+}
+
+/// A namespace name: a DNS-1123 label (at most 63 characters of `a-z`, `0-9`, `-`, starting and
+/// ending with a letter or digit). `Err` describes the rule, for messages.
+pub fn check_dns_label(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err("namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)".into())
+    }
+}
+
+/// A Secret name: a DNS-1123 subdomain (at most 253 characters, dot-separated DNS-1123 labels
+/// of lower-case letters, digits and '-'). `Err` describes the rule, for messages.
+pub fn check_dns_subdomain(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err("Secret name (a DNS-1123 subdomain: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)".into())
     }
 }
 

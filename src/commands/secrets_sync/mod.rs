@@ -14,6 +14,7 @@ use crate::client::{Action, Connection};
 use crate::core::Source;
 use crate::core::envfile::{self, EnvFile};
 use crate::core::project::{Environment, Project};
+use crate::core::secret_hash::HashKey;
 use crate::core::secret_plan::{self, Desired, Diff, HASH_ANNOTATION, LAST_APPLIED_ANNOTATION};
 use crate::error::{Error, Outcome, Result};
 use crate::render::sync::SyncResult;
@@ -59,11 +60,27 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     for w in &file.warnings {
         eprintln!("warning: {w}");
     }
+    if file.entries.is_empty() && !args.allow_empty {
+        return Err(Error::Refused(format!(
+            "{}: no variables found (the file is empty or holds only comments); syncing it would remove every key of secret {secret_name}. Nothing was sent. Add the variables, or pass --allow-empty to empty the Secret on purpose",
+            file.path.display()
+        )));
+    }
     check_example(&project, &file)?;
-    // The size limit, before connecting: nothing is sent for a Secret the server would refuse.
-    Desired::from_env_file(&file, &secret_name, "", &project.name, &env.name)
-        .check_size()
-        .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
+    // The hash key of a Secret that has none yet (a live Secret's own key is kept).
+    let new_key = super::random_hash_key()?;
+    // The size limits, before connecting: nothing is sent for a Secret the server (the 1 MiB
+    // of data) or etcd (the whole stored object) would refuse.
+    Desired::from_env_file(
+        &file,
+        &secret_name,
+        "",
+        &project.name,
+        &env.name,
+        new_key.clone(),
+    )
+    .check_size()
+    .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
 
     // Namespace: kmcp.yaml's, else -n, else the context's, else default.
     let (namespace, conn) = if client_dry_run {
@@ -81,7 +98,14 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
         (ns, Some(conn))
     };
-    let desired = Desired::from_env_file(&file, &secret_name, &namespace, &project.name, &env.name);
+    let desired = Desired::from_env_file(
+        &file,
+        &secret_name,
+        &namespace,
+        &project.name,
+        &env.name,
+        new_key,
+    );
 
     let Some(conn) = conn else {
         eprintln!(
@@ -102,7 +126,8 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
 }
 
 /// The env file: `--from-file` (relative: the current directory, then the project directory),
-/// else the environment's `file`, else `.env.<env>`, else `.env`.
+/// else the environment's `file` (inside the project directory), else `.env.<env>`. Never any
+/// other file: `.env` usually holds local development values.
 fn resolve_env_file(
     project: &Project,
     env: &Environment,
@@ -126,6 +151,17 @@ fn resolve_env_file(
         });
     }
     let candidates = envfile::env_file_candidates(project, env);
+    if let Some(file) = &env.file {
+        envfile::check_inside_project(project, file).map_err(|why| {
+            Error::Refused(format!(
+                "{}:{}: environment {:?} sets `file: {file}`, which {why}; a kmcp.yaml may only name files inside its project directory ({}). Nothing was read. Move the file into the project, or pass it yourself with --from-file {file}",
+                project.path.display(),
+                env.line,
+                env.name,
+                project.dir.display()
+            ))
+        })?;
+    }
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return Ok(found.clone());
     }
@@ -140,7 +176,7 @@ fn resolve_env_file(
     }
     let list: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
     Err(Error::Refused(format!(
-        "no env file for environment {:?}: tried {}; create one, set `file:` under secrets.{} in {}, or pass --from-file FILE",
+        "no env file for environment {:?}: tried {} (other files such as .env are never used on their own); create it, set `file:` under secrets.{} in {}, or pass --from-file FILE",
         env.name,
         list.join(" and "),
         env.name,
@@ -176,8 +212,10 @@ fn check_example(project: &Project, file: &EnvFile) -> Result<()> {
     Ok(())
 }
 
-/// Everything after the connection: fetch the live Secret, compare (core), show the diff, ask,
-/// write, restart, show the result. Each step is its own function.
+/// Everything after the connection: fetch the live Secret, compare (core), check that the write
+/// would pass (refusals, then a server-side dry run of it: namespace, rights, admission), show
+/// the diff, ask, write, restart, show the result. Nothing that looks like a result is printed
+/// before every check passed.
 async fn sync(
     conn: &Connection,
     args: &SyncArgs,
@@ -195,6 +233,12 @@ async fn sync(
             api.get_opt(name),
         )
         .await?;
+    // A Secret keeps its hash key across syncs; a new one gets the key drawn before.
+    let mut desired = desired.clone();
+    if let Some(key) = live.as_ref().and_then(HashKey::of) {
+        desired.hash_key = key;
+    }
+    let desired = &desired;
     let live_data = live
         .as_ref()
         .map(secret_plan::live_data)
@@ -233,6 +277,10 @@ async fn sync(
         secret_plan::check_takeover(live, args.force)
             .map_err(|r| Error::Refused(r.message(name, ns)))?;
     }
+    // Pre-flight: the first write request as a server-side dry run (the namespace exists, the
+    // rights, admission, validation), before anything is shown. With --dry-run=server it is the
+    // whole run.
+    let written = write(conn, &api, desired, live.as_ref(), &diff, true).await?;
     if format == Format::Table {
         print!("{}", render::sync::diff_table(&diff));
         if !diff.data_changes() {
@@ -240,11 +288,15 @@ async fn sync(
         }
     }
     if !server_dry_run {
-        let owner = live.as_ref().and_then(secret_plan::owner_of);
-        confirm(args, env, &diff, owner.as_deref(), name, ns)?;
+        let holder = live.as_ref().and_then(secret_plan::holder_of);
+        confirm(args, env, &diff, holder.as_deref(), name, ns)?;
     }
 
-    let written = write(conn, &api, desired, live.as_ref(), &diff, server_dry_run).await?;
+    let written = if server_dry_run {
+        written
+    } else {
+        write(conn, &api, desired, live.as_ref(), &diff, false).await?
+    };
     result.result = if live.is_none() {
         "created"
     } else {
@@ -296,11 +348,11 @@ fn confirm(
     args: &SyncArgs,
     env: &Environment,
     diff: &Diff,
-    owner: Option<&str>,
+    holder: Option<&str>,
     name: &str,
     ns: &str,
 ) -> Result<()> {
-    let reasons = secret_plan::confirmation_reasons(&env.name, diff, owner);
+    let reasons = secret_plan::confirmation_reasons(&env.name, diff, holder);
     if reasons.is_empty() || args.yes {
         return Ok(());
     }
