@@ -372,12 +372,40 @@ fn confirm(
     }
 }
 
-/// Asks a yes/no question on the terminal (stderr), `no` by default.
+/// Asks a yes/no question on the terminal (stderr), `no` by default. Ctrl-C at the prompt
+/// shows the cursor again (the prompt hides it), says that nothing was changed and exits 130;
+/// later, Ctrl-C still exits 130 (a listener, once installed, replaces the default action).
 fn ask(prompt: &str) -> Result<bool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static PROMPTING: AtomicBool = AtomicBool::new(false);
     let term = dialoguer::console::Term::stderr();
-    dialoguer::Confirm::new()
+    PROMPTING.store(true, Ordering::SeqCst);
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = dialoguer::console::Term::stderr().show_cursor();
+            if PROMPTING.load(Ordering::SeqCst) {
+                eprintln!("\ninterrupted at the prompt; nothing was changed");
+            } else {
+                eprintln!("\ninterrupted");
+            }
+            std::process::exit(130);
+        }
+    });
+    let answer = dialoguer::Confirm::new()
         .with_prompt(prompt)
         .default(false)
-        .interact_on(&term)
-        .map_err(|e| Error::Failed(format!("cannot read the answer: {e}")))
+        .interact_on(&term);
+    match answer {
+        Ok(yes) => {
+            PROMPTING.store(false, Ordering::SeqCst);
+            Ok(yes)
+        }
+        // Ctrl-C read by the prompt itself (it raises SIGINT too; whichever comes first exits).
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            let _ = term.show_cursor();
+            eprintln!("\ninterrupted at the prompt; nothing was changed");
+            std::process::exit(130);
+        }
+        Err(e) => Err(Error::Failed(format!("cannot read the answer: {e}"))),
+    }
 }
