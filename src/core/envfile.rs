@@ -291,49 +291,6 @@ pub fn env_file_candidates(
     }
 }
 
-/// Whether `file` (an environment's `file:` from kmcp.yaml) stays inside the project directory:
-/// not absolute, and, with `..` and symbolic links resolved, under the directory. `Err` says
-/// why not. A file that does not exist yet is judged by its path alone. A hostile repository's
-/// kmcp.yaml must not make the plugin read (and upload) a file from elsewhere.
-pub fn check_inside_project(
-    project: &crate::core::project::Project,
-    file: &str,
-) -> Result<(), String> {
-    let given = Path::new(file);
-    if given.is_absolute() {
-        return Err("is an absolute path".into());
-    }
-    let dir = project
-        .dir
-        .canonicalize()
-        .unwrap_or_else(|_| project.dir.clone());
-    // `..` resolved on the path's text, under the canonical project directory.
-    let mut lexical = dir.clone();
-    for part in given.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                lexical.pop();
-            }
-            std::path::Component::Normal(p) => lexical.push(p),
-            _ => {}
-        }
-    }
-    if !lexical.starts_with(&dir) {
-        return Err(format!(
-            "resolves to {}, outside the project directory",
-            lexical.display()
-        ));
-    }
-    // Symbolic links followed (only when the file exists).
-    match project.dir.join(given).canonicalize() {
-        Ok(real) if !real.starts_with(&dir) => Err(format!(
-            "is a symbolic link (or passes through one) to {}, outside the project directory",
-            real.display()
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// The env file `secrets sync` uses for `env` without `--from-file`: the first candidate that
 /// exists (see `env_file_candidates`); none when the environment's `file` is outside the
 /// project directory (see `check_inside_project`). A `file` set in kmcp.yaml that does not exist gives `None`
@@ -344,7 +301,7 @@ pub fn default_env_file(
     env: &crate::core::project::Environment,
 ) -> Option<PathBuf> {
     if let Some(file) = &env.file
-        && check_inside_project(project, file).is_err()
+        && project.check_inside(file).is_err()
     {
         return None;
     }

@@ -425,6 +425,47 @@ impl Project {
         }
     }
 
+    /// Whether `file` (an environment's `file:` from kmcp.yaml) stays inside the project directory:
+    /// not absolute, and, with `..` and symbolic links resolved, under the directory. `Err` says
+    /// why not. A file that does not exist yet is judged by its path alone. A hostile repository's
+    /// kmcp.yaml must not make the plugin read (and upload) a file from elsewhere.
+    pub fn check_inside(&self, file: &str) -> Result<(), String> {
+        let project = self;
+        let given = Path::new(file);
+        if given.is_absolute() {
+            return Err("is an absolute path".into());
+        }
+        let dir = project
+            .dir
+            .canonicalize()
+            .unwrap_or_else(|_| project.dir.clone());
+        // `..` resolved on the path's text, under the canonical project directory.
+        let mut lexical = dir.clone();
+        for part in given.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    lexical.pop();
+                }
+                std::path::Component::Normal(p) => lexical.push(p),
+                _ => {}
+            }
+        }
+        if !lexical.starts_with(&dir) {
+            return Err(format!(
+                "resolves to {}, outside the project directory",
+                lexical.display()
+            ));
+        }
+        // Symbolic links followed (only when the file exists).
+        match project.dir.join(given).canonicalize() {
+            Ok(real) if !real.starts_with(&dir) => Err(format!(
+                "is a symbolic link (or passes through one) to {}, outside the project directory",
+                real.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The namespace a command acting on `env` uses: the environment's `namespace`; an explicit
     /// `-n` that disagrees is an error naming both; without one in kmcp.yaml: `-n`, then the
     /// context's namespace, then `default`.
@@ -790,6 +831,66 @@ future_key: tolerated
             parse("framework: mcp-go\n"),
             Err(ProjectError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn names_are_checked_before_they_reach_a_url() {
+        for bad in [
+            "staging/secrets/s5?dryRun=All&x=",
+            "Staging",
+            "-a",
+            "a-",
+            "",
+            &"a".repeat(64),
+        ] {
+            assert!(check_dns_label(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_dns_label("staging-2").is_ok());
+        for bad in ["../other", "a/b", "a..b", "A", ".a", "a_b"] {
+            assert!(check_dns_subdomain(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_dns_subdomain("weather.secrets-1").is_ok());
+        let p = parse("name: x\nsecrets:\n  s:\n    enabled: true\n    provider: kubernetes\n    secretName: ok\n    namespace: a/b\n").unwrap();
+        let err = p.kubernetes_environment("s").unwrap_err().to_string();
+        assert!(
+            err.starts_with("proj/kmcp.yaml:3:") && err.contains("\"a/b\""),
+            "{err}"
+        );
+        let p = parse(SAMPLE).unwrap();
+        let local = p.environment("local").unwrap();
+        assert!(matches!(
+            p.namespace_for(local, Some("x/y"), None),
+            Err(ProjectError::InvalidNamespace { .. })
+        ));
+    }
+
+    #[test]
+    fn env_files_named_by_kmcp_yaml_stay_inside_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.env"), "K=v\n").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/.env.ci"), "K=v\n").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.env"),
+            dir.path().join("link.env"),
+        )
+        .unwrap();
+        let p = Project::parse(&dir.path().join("kmcp.yaml"), "name: x\n").unwrap();
+        assert!(p.check_inside("sub/.env.ci").is_ok());
+        assert!(p.check_inside("sub/../.env.not-yet").is_ok());
+        assert!(
+            p.check_inside("../x/.env")
+                .unwrap_err()
+                .contains("resolves to")
+        );
+        let abs = outside.path().join("secret.env").display().to_string();
+        assert_eq!(p.check_inside(&abs).unwrap_err(), "is an absolute path");
+        assert!(
+            p.check_inside("link.env")
+                .unwrap_err()
+                .contains("symbolic link")
+        );
     }
 
     #[test]

@@ -229,10 +229,10 @@ fn secret_refs_from_the_environment_and_redeploy_is_idempotent() {
     );
     assert!(third["spec"].get("stdioTransport").is_none(), "{third}");
     kmcp(&["deploy", "--environment", "staging", "--", "-m", "server"])
-    .on(c)
-    .dir(dir.path())
-    .run()
-    .assert_ok();
+        .on(c)
+        .dir(dir.path())
+        .run()
+        .assert_ok();
     kmcp(&["deploy", "--environment", "staging"])
         .on(c)
         .dir(dir.path())
@@ -480,7 +480,9 @@ fn dry_run_needs_no_kubeconfig_and_usage_errors_exit_2() {
     // Without --environment: the only enabled kubernetes environment, said on stderr.
     let run = kmcp(&["deploy", "--dry-run=client"]).dir(dir.path()).run();
     run.assert_ok()
-        .assert_stderr_contains("Using environment staging (the only enabled kubernetes environment")
+        .assert_stderr_contains(
+            "Using environment staging (the only enabled kubernetes environment",
+        )
         .assert_stdout_contains("name: weather-secrets");
     // Without a Secret on purpose: -n, else default; YAML by default.
     let run = kmcp(&["deploy", "--dry-run=client", "--no-secret"])
@@ -558,10 +560,18 @@ async fn wait_returns_when_the_controller_sets_ready() {
     let path = dir.path().to_path_buf();
     let ns2 = ns.clone();
     let plugin = std::thread::spawn(move || {
-        kmcp(&["deploy", "-n", &ns2, "--no-secret", "--wait", "--timeout", "60s"])
-            .on(cluster())
-            .dir(&path)
-            .run()
+        kmcp(&[
+            "deploy",
+            "-n",
+            &ns2,
+            "--no-secret",
+            "--wait",
+            "--timeout",
+            "60s",
+        ])
+        .on(cluster())
+        .dir(&path)
+        .run()
     });
     let api: Api<MCPServer> = Api::namespaced(client(c).await, &ns);
     // Play the controller: once the server exists, set its conditions on the status subresource.
@@ -645,10 +655,18 @@ async fn wait_times_out_with_the_conditions_and_pod_problems() {
     .await
     .unwrap();
 
-    let run = kmcp(&["deploy", "-n", &ns, "--no-secret", "--wait", "--timeout", "2s"])
-        .on(c)
-        .dir(dir.path())
-        .run();
+    let run = kmcp(&[
+        "deploy",
+        "-n",
+        &ns,
+        "--no-secret",
+        "--wait",
+        "--timeout",
+        "2s",
+    ])
+    .on(c)
+    .dir(dir.path())
+    .run();
     run.assert_code(1)
         .assert_stdout_contains("weather-tool unchanged")
         .assert_stderr_contains("is not Ready after 2s")

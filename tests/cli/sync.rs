@@ -382,7 +382,10 @@ fn a_restricted_user_gets_one_clear_forbidden_line_and_nothing_is_written() {
             "forbidden: user \"restricted\" cannot create secrets/weather-secrets",
         )
         .assert_no_leak(&["restricted-value"]);
-    assert_eq!(run.stdout, "", "nothing that looks like a result before the failure");
+    assert_eq!(
+        run.stdout, "",
+        "nothing that looks like a result before the failure"
+    );
     assert!(data(c, &ns).is_none());
 
     // May patch but not create: a new Secret is created with a create.

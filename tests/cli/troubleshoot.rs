@@ -10,9 +10,7 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use kubectl_kmcp::core::mcpserver::MCPServer;
-use kubectl_kmcp::core::secret_plan::{
-    HASH_ANNOTATION, HASH_KEY_ANNOTATION, HashKey, keyed_hash,
-};
+use kubectl_kmcp::core::secret_plan::{HASH_ANNOTATION, HASH_KEY_ANNOTATION, HashKey, keyed_hash};
 use serde_json::{Value, json};
 
 use crate::harness::{Cluster, Run, cluster, kmcp, project};

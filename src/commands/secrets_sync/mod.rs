@@ -152,7 +152,7 @@ fn resolve_env_file(
     }
     let candidates = envfile::env_file_candidates(project, env);
     if let Some(file) = &env.file {
-        envfile::check_inside_project(project, file).map_err(|why| {
+        project.check_inside(file).map_err(|why| {
             Error::Refused(format!(
                 "{}:{}: environment {:?} sets `file: {file}`, which {why}; a kmcp.yaml may only name files inside its project directory ({}). Nothing was read. Move the file into the project, or pass it yourself with --from-file {file}",
                 project.path.display(),
@@ -281,22 +281,32 @@ async fn sync(
     // rights, admission, validation), before anything is shown. With --dry-run=server it is the
     // whole run.
     let written = write(conn, &api, desired, live.as_ref(), &diff, true).await?;
-    if format == Format::Table {
-        print!("{}", render::sync::diff_table(&diff));
-        if !diff.data_changes() {
-            print_metadata_note(live.as_ref());
+    let show_diff = || {
+        if format == Format::Table {
+            print!("{}", render::sync::diff_table(&diff));
+            if !diff.data_changes() {
+                print_metadata_note(live.as_ref());
+            }
         }
-    }
-    if !server_dry_run {
-        let holder = live.as_ref().and_then(secret_plan::holder_of);
+    };
+    // The diff comes before a question (it is what is asked about), else after the write: a
+    // write that fails (a create that lost a race) leaves nothing on stdout.
+    let holder = live.as_ref().and_then(secret_plan::holder_of);
+    let asks = !server_dry_run
+        && !args.yes
+        && !secret_plan::confirmation_reasons(&env.name, &diff, holder.as_deref()).is_empty();
+    if asks {
+        show_diff();
         confirm(args, env, &diff, holder.as_deref(), name, ns)?;
     }
-
     let written = if server_dry_run {
         written
     } else {
         write(conn, &api, desired, live.as_ref(), &diff, false).await?
     };
+    if !asks {
+        show_diff();
+    }
     result.result = if live.is_none() {
         "created"
     } else {

@@ -166,11 +166,8 @@ async fn unprocessable(
     } else {
         e.server_message.clone()
     };
-    let status = if e.reason.is_empty() {
-        "HTTP 422".to_string()
-    } else {
-        format!("HTTP 422 {}", e.reason)
-    };
+    let status = format!("HTTP {} {}", e.status.unwrap_or_default(), e.reason);
+    let status = status.trim_end();
     Error::Api(e.with_message(format!(
         "the API server rejected the change to secret {name:?} in namespace {ns:?} ({status}): {reason}; nothing was written. Running the sync again will not help: check the cluster's admission policies for Secrets and the size of the Secret's annotations"
     )))
