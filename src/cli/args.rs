@@ -44,7 +44,7 @@ pub struct SyncArgs {
     /// The environment in kmcp.yaml's `secrets`, as deploy and troubleshoot take it
     #[arg(short = 'e', long = "environment", value_name = "ENV", group = "env")]
     pub environment_flag: Option<String>,
-    /// The .env file to sync (default: the environment's `file`, else .env.<environment>, else .env)
+    /// The .env file to sync (default: the environment's `file`, else .env.<environment>; never .env)
     #[arg(long = "from-file", value_name = "FILE")]
     pub from_file: Option<PathBuf>,
     #[command(flatten)]
@@ -60,9 +60,13 @@ pub struct SyncArgs {
     /// Do not ask for confirmation (required without a terminal to remove keys or write to production)
     #[arg(short = 'y', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub yes: bool,
-    /// Take over a Secret that another tool owns
+    /// Take over a Secret that another tool writes (an owner reference, or External Secrets,
+    /// Sealed Secrets, Helm, ... by field manager, label or annotation)
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub force: bool,
+    /// Sync an env file with no variables (removes every key of the Secret)
+    #[arg(long = "allow-empty", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub allow_empty: bool,
     /// Roll the MCPServers and Deployments that use the Secret after a change
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub restart: bool,
@@ -80,13 +84,23 @@ pub struct SyncArgs {
   kubectl kmcp deploy my-server --image ghcr.io/me/my-server:0.2.0 --environment prod --dry-run=server
 
   # Override the framework's command and add a plain environment variable
-  kubectl kmcp deploy --command python --args src/main.py --env LOG_LEVEL=debug")]
+  kubectl kmcp deploy --command python --args src/main.py --env LOG_LEVEL=debug
+
+  # Arguments: comma-separated or repeated; after `--` the ones that start with `-`
+  kubectl kmcp deploy --command python --args src/main.py -- --transport http
+
+  # A server without any Secret, on purpose
+  kubectl kmcp deploy --no-secret")]
 pub struct DeployArgs {
     /// The MCPServer's name (default: kmcp.yaml's `name`, made a valid DNS-1123 name)
     pub name: Option<String>,
-    /// The kmcp.yaml environment whose Secret the server gets
-    #[arg(short = 'e', long)]
+    /// The kmcp.yaml environment whose Secret the server gets (default: the only enabled
+    /// kubernetes environment)
+    #[arg(short = 'e', long, conflicts_with = "no_secret")]
     pub environment: Option<String>,
+    /// Deploy without any Secret (no environment), on purpose
+    #[arg(long = "no-secret", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub no_secret: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Container image (default: <name>:<version>)
@@ -101,9 +115,12 @@ pub struct DeployArgs {
     /// Command to run in the container
     #[arg(long)]
     pub command: Option<String>,
-    /// Arguments of the command
-    #[arg(long, num_args = 1.., allow_hyphen_values = true)]
+    /// Arguments of the command: comma-separated (a,b), repeatable (--args a --args b)
+    #[arg(long, value_name = "ARGS", value_delimiter = ',')]
     pub args: Vec<String>,
+    /// More arguments of the command, taken as they are (also those that start with `-`)
+    #[arg(last = true, value_name = "ARG")]
+    pub trailing_args: Vec<String>,
     /// Environment variable for the server, KEY=VALUE (repeatable)
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,

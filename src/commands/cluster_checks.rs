@@ -14,6 +14,7 @@ use crate::core::diagnosis::{
 };
 use crate::core::mcpserver;
 use crate::core::rbac::Question;
+use crate::core::secret_hash::HashKey;
 use crate::core::secret_plan::{self, HASH_ANNOTATION};
 use crate::error::{Error, Result};
 
@@ -162,7 +163,10 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
             )
             .await;
             let facts = match fetched {
-                Fetch::Got(Some(secret)) => Fetch::Got(Some(secret_facts(&secret))),
+                Fetch::Got(Some(secret)) => match secret_facts(&secret) {
+                    Ok(f) => Fetch::Got(Some(f)),
+                    Err(e) => Fetch::Failed(e.to_string()),
+                },
                 Fetch::Got(None) => Fetch::Got(None),
                 Fetch::Forbidden(c) => Fetch::Forbidden(c),
                 Fetch::Failed(w) => Fetch::Failed(w),
@@ -202,17 +206,23 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
 }
 
 /// Key names, per-key hashes, the content hash and the hash annotation of a Secret: its values
-/// go no further than this function.
-fn secret_facts(secret: &Secret) -> SecretFacts {
+/// go no further than this function. Hashed under the Secret's own hash key (so that the content
+/// hash is the annotation's when in sync), else under a key of this run only.
+fn secret_facts(secret: &Secret) -> Result<SecretFacts> {
     let data = secret_plan::live_data(secret);
-    SecretFacts {
-        data: KeyHashes::from_data(&data),
+    let key = match HashKey::of(secret) {
+        Some(key) => key,
+        None => super::random_hash_key()?,
+    };
+    Ok(SecretFacts {
+        data: KeyHashes::from_data(&data, &key),
+        hash_key: Some(key),
         annotation: secret
             .metadata
             .annotations
             .as_ref()
             .and_then(|a| a.get(HASH_ANNOTATION).cloned()),
-    }
+    })
 }
 
 /// The other namespaces that hold a Secret of that name (metadata only; empty when the user may

@@ -10,7 +10,7 @@ use crate::client::{Action, Connection, access};
 use crate::core::deploy_plan::{self, Inputs, Plan};
 use crate::core::envfile;
 use crate::core::mcpserver::{self, MCPServer, MCPServerStatus};
-use crate::core::project::{Environment, Project, Provider};
+use crate::core::project::{Environment, Project, Provider, check_dns_label};
 use crate::core::rbac::Question;
 use crate::core::secret_plan::MANAGER;
 use crate::core::{CheckStatus, Source};
@@ -39,7 +39,21 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         render::print_project_warnings(p);
     }
     let environment = match (&args.environment, &project) {
-        (None, _) => None,
+        (None, _) if args.no_secret => {
+            if let Some(required) = project
+                .as_ref()
+                .and_then(|p| envfile::load_example(&p.dir).ok().flatten())
+                .filter(|ex| !ex.required.is_empty())
+            {
+                eprintln!(
+                    "warning: --no-secret: the server gets no Secret, though {} marks {} required",
+                    required.path.display(),
+                    required.required.join(", ")
+                );
+            }
+            None
+        }
+        (None, p) => Some(default_environment(p.as_ref())?),
         (Some(name), Some(p)) => Some(p.environment(name)?.clone()),
         (Some(name), None) => {
             return Err(Error::Failed(format!(
@@ -76,13 +90,27 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
             (Some(env), Some(p)) => Ok(p
                 .namespace_for(env, global.namespace.as_deref(), context_ns)?
                 .0),
-            _ => Ok(global
-                .namespace
-                .clone()
-                .or(context_ns.map(str::to_string))
-                .unwrap_or_else(|| "default".into())),
+            _ => {
+                let ns = global
+                    .namespace
+                    .clone()
+                    .or(context_ns.map(str::to_string))
+                    .unwrap_or_else(|| "default".into());
+                check_dns_label(&ns).map_err(|what| {
+                    Error::Usage(format!(
+                        "the namespace {ns:?} is not a valid {what}; nothing was sent"
+                    ))
+                })?;
+                Ok(ns)
+            }
         }
     };
+    let all_args: Vec<String> = args
+        .args
+        .iter()
+        .chain(&args.trailing_args)
+        .cloned()
+        .collect();
     let plan_for = |namespace: String| -> Result<Plan> {
         let plan = deploy_plan::build(&Inputs {
             name: args.name.as_deref(),
@@ -92,7 +120,7 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
             transport: args.transport.as_deref(),
             port: args.port,
             command: args.command.as_deref(),
-            args: &args.args,
+            args: &all_args,
             env: &args.env,
             secret: secret.as_deref(),
         })
@@ -192,6 +220,47 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         return wait_ready(&conn, &api, name, &target.namespace, args.wait_timeout()).await;
     }
     Ok(Outcome::Success)
+}
+
+/// The environment of a deploy without `--environment`: the only enabled `kubernetes` one of
+/// kmcp.yaml (said on stderr); with none or several, an error that lists them and names the
+/// opt-out `--no-secret`.
+fn default_environment(project: Option<&Project>) -> Result<Environment> {
+    // A missing kmcp.yaml is a failure (exit 1) in every command.
+    let Some(project) = project else {
+        return Err(Error::Failed(
+            "no kmcp.yaml here, so no environment gives the server a Secret: run in the project folder (or pass -d DIR / -f FILE) with --environment ENV, or pass --no-secret to deploy without a Secret".into(),
+        ));
+    };
+    let candidates: Vec<&Environment> = project
+        .environments
+        .iter()
+        .filter(|e| e.provider == Provider::Kubernetes && e.enabled)
+        .collect();
+    match candidates.as_slice() {
+        [one] => {
+            eprintln!(
+                "Using environment {} (the only enabled kubernetes environment in {}); pass --environment to choose another",
+                one.name,
+                project.path.display()
+            );
+            Ok((*one).clone())
+        }
+        [] => Err(Error::Usage(format!(
+            "{} has no enabled environment with `provider: kubernetes`, so the server would get no Secret; add one (and `kubectl kmcp secrets sync ENV`), or pass --no-secret to deploy without a Secret",
+            project.path.display()
+        ))),
+        several => Err(Error::Usage(format!(
+            "{} has {} enabled kubernetes environments ({}): choose one with --environment ENV, or pass --no-secret to deploy without a Secret",
+            project.path.display(),
+            several.len(),
+            several
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// A merge patch that removes what server-side apply cannot: the other transport's field when

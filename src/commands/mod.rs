@@ -2,7 +2,8 @@
 //! `client`, hands it to the pure `core`, and shows the result through `render`. Shared shell
 //! steps live in their own modules here (`cluster_checks`), never in another command.
 use crate::cli::{Cli, Command, SecretsCommand};
-use crate::error::{Outcome, Result};
+use crate::core::secret_hash::HashKey;
+use crate::error::{Error, Outcome, Result};
 
 pub mod audit;
 pub mod cluster_checks;
@@ -11,6 +12,18 @@ pub mod deploy;
 pub mod secrets_sync;
 pub mod troubleshoot;
 pub mod version;
+
+/// A new random key for the content hash (`kmcp.dev/secret-hash-key`), from the operating
+/// system's random source.
+pub fn random_hash_key() -> Result<HashKey> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| {
+        Error::Failed(format!(
+            "cannot read random bytes from the operating system for the hash key: {e}"
+        ))
+    })?;
+    Ok(HashKey::new(bytes))
+}
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<Outcome> {

@@ -93,9 +93,10 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
         project_flags,
         ..Facts::default()
     };
-    if let (Some(p), Some(env)) = (&project, &environment) {
-        read_env_file(&mut facts, p, env);
-    }
+    let env_file = match (&project, &environment) {
+        (Some(p), Some(env)) => read_env_file(&mut facts, p, env),
+        _ => None,
+    };
     // .env.example describes the project's own server: not another SERVER named on the command
     // line from inside the project directory.
     let own_server = project
@@ -179,6 +180,7 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
         }
     }
 
+    hash_env_file(&mut facts, env_file)?;
     let checks = diagnosis::diagnose(&facts);
     match format {
         Format::Json | Format::Yaml => render::print_data(
@@ -204,29 +206,60 @@ fn server_name(name: &str) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
-/// The environment's env file as key hashes; its values are dropped here.
-fn read_env_file(facts: &mut Facts, project: &Project, env: &Environment) {
+/// The environment's env file, read (a read error goes into the facts); its values live until
+/// [`hash_env_file`] turns them into hashes.
+fn read_env_file(
+    facts: &mut Facts,
+    project: &Project,
+    env: &Environment,
+) -> Option<(String, BTreeMap<String, Vec<u8>>)> {
     facts.env_file_candidates = envfile::env_file_candidates(project, env)
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    let Some(path) = envfile::default_env_file(project, env) else {
-        return;
-    };
-    facts.env_file = Some(match envfile::load(&path) {
-        Ok(file) => {
-            let data: BTreeMap<String, Vec<u8>> = file
-                .entries
+    let path = envfile::default_env_file(project, env)?;
+    match envfile::load(&path) {
+        Ok(file) => Some((
+            path.display().to_string(),
+            file.entries
                 .into_iter()
                 .map(|e| (e.key, e.value.into_bytes()))
-                .collect();
-            Ok(EnvFileFacts {
-                path: path.display().to_string(),
-                data: KeyHashes::from_data(&data),
-            })
+                .collect(),
+        )),
+        Err(e) => {
+            facts.env_file = Some(Err(e.to_string()));
+            None
         }
-        Err(e) => Err(e.to_string()),
-    });
+    }
+}
+
+/// The env file as key hashes, under the key of the environment's Secret (so that the two compare
+/// and the content hash is the one the Secret's annotation holds), else under a key of this run;
+/// its values are dropped here.
+fn hash_env_file(
+    facts: &mut Facts,
+    file: Option<(String, BTreeMap<String, Vec<u8>>)>,
+) -> Result<()> {
+    let Some((path, data)) = file else {
+        return Ok(());
+    };
+    let secret_key =
+        facts
+            .environment
+            .as_ref()
+            .and_then(|env| match facts.secrets.get(&env.secret_name) {
+                Some(diagnosis::Fetch::Got(Some(s))) => s.hash_key.clone(),
+                _ => None,
+            });
+    let key = match secret_key {
+        Some(key) => key,
+        None => super::random_hash_key()?,
+    };
+    facts.env_file = Some(Ok(EnvFileFacts {
+        path,
+        data: KeyHashes::from_data(&data, &key),
+    }));
+    Ok(())
 }
 
 #[cfg(test)]

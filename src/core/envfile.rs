@@ -283,29 +283,32 @@ pub fn load_example(project_dir: &Path) -> Result<Option<Example>, EnvFileError>
 }
 
 /// The env files an environment may use without `--from-file`, in order: the environment's
-/// `file` from kmcp.yaml when it sets one (and then only that one), else `.env.<env>`, then
-/// `.env` in the project directory.
+/// `file` from kmcp.yaml when it sets one (and then only that one), else `.env.<env>` in the
+/// project directory. Never `.env`: it usually holds local development values.
 pub fn env_file_candidates(
     project: &crate::core::project::Project,
     env: &crate::core::project::Environment,
 ) -> Vec<PathBuf> {
     match &env.file {
         Some(file) => vec![project.resolve(file)],
-        None => vec![
-            project.dir.join(format!(".env.{}", env.name)),
-            project.dir.join(".env"),
-        ],
+        None => vec![project.dir.join(format!(".env.{}", env.name))],
     }
 }
 
 /// The env file `secrets sync` uses for `env` without `--from-file`: the first candidate that
-/// exists (see `env_file_candidates`). A `file` set in kmcp.yaml that does not exist gives `None`
+/// exists (see `env_file_candidates`); none when the environment's `file` is outside the
+/// project directory (see `check_inside_project`). A `file` set in kmcp.yaml that does not exist gives `None`
 /// rather than falling back to another file: syncing a different file than the configured one
 /// would be a surprise.
 pub fn default_env_file(
     project: &crate::core::project::Project,
     env: &crate::core::project::Environment,
 ) -> Option<PathBuf> {
+    if let Some(file) = &env.file
+        && project.check_inside(file).is_err()
+    {
+        return None;
+    }
     env_file_candidates(project, env)
         .into_iter()
         .find(|p| p.is_file())

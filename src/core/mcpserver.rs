@@ -417,6 +417,17 @@ pub fn pod_selector(server: &str) -> String {
     format!("app.kubernetes.io/name={server},app.kubernetes.io/instance={server}")
 }
 
+/// The MCPServer that owns an object (an owner reference of kind MCPServer in `kagent.dev`):
+/// the kmcp controller generates the server's Deployment and rewrites it on every reconcile.
+pub fn owning_server(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> Option<&str> {
+    meta.owner_references.iter().flatten().find_map(|o| {
+        (o.kind == KIND && o.api_version.split('/').next() == Some(GROUP))
+            .then_some(o.name.as_str())
+    })
+}
+
 /// Whether a workload with these references reads the Secret's values while it runs, so that a
 /// changed value needs a restart: every reference form except image-pull credentials (used only
 /// to pull an image that is already pulled).

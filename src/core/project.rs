@@ -84,6 +84,23 @@ pub enum ProjectError {
         env: String,
     },
     #[error(
+        "{path}:{line}: environment {env:?} has {field} {value:?}, which is not a valid {what}; nothing was sent. Fix `{field}` under secrets.{env}"
+    )]
+    InvalidName {
+        path: PathBuf,
+        line: u32,
+        env: String,
+        field: &'static str,
+        value: String,
+        what: String,
+    },
+    #[error("the namespace {value:?} (from the {from}) is not a valid {what}; nothing was sent")]
+    InvalidNamespace {
+        value: String,
+        from: Source,
+        what: String,
+    },
+    #[error(
         "namespace mismatch: {path} puts environment {env:?} in namespace {project:?}, but -n says {flag:?}; a Secret and the server that reads it must share a namespace: drop -n, or change `namespace` under secrets.{env}"
     )]
     NamespaceMismatch {
@@ -379,12 +396,28 @@ impl Project {
                 env: env.name.clone(),
             });
         }
-        if env.secret_name.is_none() {
+        let Some(secret_name) = &env.secret_name else {
             return Err(ProjectError::MissingSecretName {
                 path,
                 line: env.line,
                 env: env.name.clone(),
             });
+        };
+        let invalid = |field: &'static str, value: &str, what: String| ProjectError::InvalidName {
+            path: self.path.clone(),
+            line: env.line,
+            env: env.name.clone(),
+            field,
+            value: value.to_string(),
+            what,
+        };
+        if let Err(what) = check_dns_subdomain(secret_name) {
+            return Err(invalid("secretName", secret_name, what));
+        }
+        if let Some(ns) = &env.namespace
+            && let Err(what) = check_dns_label(ns)
+        {
+            return Err(invalid("namespace", ns, what));
         }
         Ok(env)
     }
@@ -409,10 +442,78 @@ impl Project {
         )
     }
 
+    /// Whether `file` (an environment's `file:` from kmcp.yaml) stays inside the project directory:
+    /// not absolute, and, with `..` and symbolic links resolved, under the directory. `Err` says
+    /// why not. A file that does not exist yet is judged by its path alone. A hostile repository's
+    /// kmcp.yaml must not make the plugin read (and upload) a file from elsewhere.
+    pub fn check_inside(&self, file: &str) -> Result<(), String> {
+        let project = self;
+        let given = Path::new(file);
+        if given.is_absolute() {
+            return Err("is an absolute path".into());
+        }
+        let dir = project
+            .dir
+            .canonicalize()
+            .unwrap_or_else(|_| project.dir.clone());
+        // `..` resolved on the path's text, under the canonical project directory.
+        let mut lexical = dir.clone();
+        for part in given.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    lexical.pop();
+                }
+                std::path::Component::Normal(p) => lexical.push(p),
+                _ => {}
+            }
+        }
+        if !lexical.starts_with(&dir) {
+            return Err(format!(
+                "resolves to {}, outside the project directory",
+                lexical.display()
+            ));
+        }
+        // Symbolic links followed (only when the file exists).
+        match project.dir.join(given).canonicalize() {
+            Ok(real) if !real.starts_with(&dir) => Err(format!(
+                "is a symbolic link (or passes through one) to {}, outside the project directory",
+                real.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The namespace a command acting on `env` uses: the environment's `namespace`; an explicit
     /// `-n` that disagrees is an error naming both; without one in kmcp.yaml: `-n`, then the
     /// context's namespace, then `default`.
     pub fn namespace_for(
+        &self,
+        env: &Environment,
+        flag: Option<&str>,
+        context_namespace: Option<&str>,
+    ) -> Result<(String, Source), ProjectError> {
+        let (ns, source) = self.namespace_for_unchecked(env, flag, context_namespace)?;
+        if let Err(what) = check_dns_label(&ns) {
+            return Err(match source {
+                Source::Project => ProjectError::InvalidName {
+                    path: self.path.clone(),
+                    line: env.line,
+                    env: env.name.clone(),
+                    field: "namespace",
+                    value: ns,
+                    what,
+                },
+                from => ProjectError::InvalidNamespace {
+                    value: ns,
+                    from,
+                    what,
+                },
+            });
+        }
+        Ok((ns, source))
+    }
+
+    fn namespace_for_unchecked(
         &self,
         env: &Environment,
         flag: Option<&str>,
@@ -434,6 +535,43 @@ impl Project {
                 None => Ok(("default".to_string(), Source::Default)),
             },
         }
+    }
+}
+
+/// A namespace name: a DNS-1123 label (at most 63 characters of `a-z`, `0-9`, `-`, starting and
+/// ending with a letter or digit). `Err` describes the rule, for messages.
+pub fn check_dns_label(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err("namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)".into())
+    }
+}
+
+/// A Secret name: a DNS-1123 subdomain (at most 253 characters, dot-separated DNS-1123 labels
+/// of lower-case letters, digits and '-'). `Err` describes the rule, for messages.
+pub fn check_dns_subdomain(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err("Secret name (a DNS-1123 subdomain: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)".into())
     }
 }
 
@@ -782,6 +920,66 @@ future_key: tolerated
             parse("framework: mcp-go\n"),
             Err(ProjectError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn names_are_checked_before_they_reach_a_url() {
+        for bad in [
+            "staging/secrets/s5?dryRun=All&x=",
+            "Staging",
+            "-a",
+            "a-",
+            "",
+            &"a".repeat(64),
+        ] {
+            assert!(check_dns_label(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_dns_label("staging-2").is_ok());
+        for bad in ["../other", "a/b", "a..b", "A", ".a", "a_b"] {
+            assert!(check_dns_subdomain(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_dns_subdomain("weather.secrets-1").is_ok());
+        let p = parse("name: x\nsecrets:\n  s:\n    enabled: true\n    provider: kubernetes\n    secretName: ok\n    namespace: a/b\n").unwrap();
+        let err = p.kubernetes_environment("s").unwrap_err().to_string();
+        assert!(
+            err.starts_with("proj/kmcp.yaml:3:") && err.contains("\"a/b\""),
+            "{err}"
+        );
+        let p = parse(SAMPLE).unwrap();
+        let local = p.environment("local").unwrap();
+        assert!(matches!(
+            p.namespace_for(local, Some("x/y"), None),
+            Err(ProjectError::InvalidNamespace { .. })
+        ));
+    }
+
+    #[test]
+    fn env_files_named_by_kmcp_yaml_stay_inside_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.env"), "K=v\n").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/.env.ci"), "K=v\n").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.env"),
+            dir.path().join("link.env"),
+        )
+        .unwrap();
+        let p = Project::parse(&dir.path().join("kmcp.yaml"), "name: x\n").unwrap();
+        assert!(p.check_inside("sub/.env.ci").is_ok());
+        assert!(p.check_inside("sub/../.env.not-yet").is_ok());
+        assert!(
+            p.check_inside("../x/.env")
+                .unwrap_err()
+                .contains("resolves to")
+        );
+        let abs = outside.path().join("secret.env").display().to_string();
+        assert_eq!(p.check_inside(&abs).unwrap_err(), "is an absolute path");
+        assert!(
+            p.check_inside("link.env")
+                .unwrap_err()
+                .contains("symbolic link")
+        );
     }
 
     #[test]

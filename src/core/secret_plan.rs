@@ -8,33 +8,25 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::core::envfile::EnvFile;
+use crate::core::ownership::{self, Holder};
+pub use crate::core::secret_hash::{HASH_ANNOTATION, HASH_KEY_ANNOTATION, HashKey, keyed_hash};
 
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 pub const MANAGER: &str = "kubectl-kmcp";
 pub const ENVIRONMENT_LABEL: &str = "kmcp.dev/environment";
-/// The SHA-256 (hex) of the Secret's sorted key/value pairs, see `content_hash`.
-pub const HASH_ANNOTATION: &str = "kmcp.dev/secret-hash";
 /// Client-side `kubectl apply` keeps the whole object, values included, in this annotation.
 pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// The API server's limit on a Secret's data (keys + values).
 pub const MAX_SECRET_BYTES: usize = 1024 * 1024;
-
-/// SHA-256 over the sorted key/value pairs, each key and value preceded by its length as a
-/// big-endian u64, so that no two different maps share an encoding. Lower-case hex.
-pub fn content_hash(data: &BTreeMap<String, Vec<u8>>) -> String {
-    let mut h = Sha256::new();
-    for (k, v) in data {
-        h.update((k.len() as u64).to_be_bytes());
-        h.update(k.as_bytes());
-        h.update((v.len() as u64).to_be_bytes());
-        h.update(v);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
+/// etcd's default limit on one request (`--max-request-bytes`, 1.5 MiB): the whole stored object,
+/// metadata and managedFields included, must fit in it.
+pub const ETCD_REQUEST_LIMIT: usize = 1024 * 1024 * 3 / 2;
+/// The fixed part of a stored Secret beyond its data, labels and annotations: name, namespace,
+/// uid, timestamps, type, two managedFields entries' own fields, the storage envelope.
+const FIXED_OVERHEAD: usize = 1024;
 
 /// The Secret a sync writes.
 #[derive(Clone)]
@@ -44,6 +36,8 @@ pub struct Desired {
     pub project: String,
     pub environment: String,
     pub data: BTreeMap<String, Vec<u8>>,
+    /// The key of the content hash: the live Secret's, else a new random one.
+    pub hash_key: HashKey,
 }
 
 impl std::fmt::Debug for Desired {
@@ -64,6 +58,7 @@ impl Desired {
         namespace: &str,
         project: &str,
         environment: &str,
+        hash_key: HashKey,
     ) -> Desired {
         Desired {
             name: name.to_string(),
@@ -75,12 +70,13 @@ impl Desired {
                 .iter()
                 .map(|e| (e.key.clone(), e.value.as_bytes().to_vec()))
                 .collect(),
+            hash_key,
         }
     }
 
-    /// The content hash of the data (see `content_hash`).
+    /// The keyed content hash of the data (see `secret_hash::keyed_hash`).
     pub fn hash(&self) -> String {
-        content_hash(&self.data)
+        keyed_hash(&self.hash_key, &self.data)
     }
 
     /// The size the API server counts against its 1 MiB limit: keys plus values.
@@ -105,6 +101,49 @@ impl Desired {
                 top.join(", ")
             ));
         }
+        self.check_stored_size()
+    }
+
+    /// About how many bytes etcd stores for this Secret at most while a sync writes it: the data
+    /// as protobuf map entries, the labels and annotations, and the field ownership of every key
+    /// recorded twice in managedFields (`f:KEY` under `f:data`: once for kubectl-kmcp's apply,
+    /// once for the create or the JSON patch that precedes it), plus a fixed part.
+    pub fn stored_size(&self) -> StoredSize {
+        let data = self
+            .data
+            .iter()
+            .map(|(k, v)| map_entry_size(k.len(), v.len()))
+            .sum();
+        // `"f:KEY":{},` in fieldsV1's JSON.
+        let fields = 2 * self.data.keys().map(|k| k.len() + 8).sum::<usize>();
+        let metadata = FIXED_OVERHEAD
+            + self
+                .labels()
+                .iter()
+                .map(|(k, v)| map_entry_size(k.len(), v.len()))
+                .sum::<usize>()
+            + 2 * (map_entry_size(HASH_ANNOTATION.len(), 64)
+                + map_entry_size(HASH_KEY_ANNOTATION.len(), 64));
+        StoredSize {
+            data,
+            fields,
+            metadata,
+        }
+    }
+
+    /// An error message when the stored Secret would not fit into one etcd request.
+    pub fn check_stored_size(&self) -> Result<(), String> {
+        let s = self.stored_size();
+        if s.total() > ETCD_REQUEST_LIMIT {
+            return Err(format!(
+                "the Secret's {} keys would take about {} bytes in etcd ({} of data, {} of server-side apply's field ownership records, which list every key, {} of metadata), over etcd's default request limit of {ETCD_REQUEST_LIMIT} bytes (1.5 MiB), though the data alone is under the 1 MiB limit; split the keys over two environments (two Secrets), or move many small settings into one value or a ConfigMap",
+                self.data.len(),
+                s.total(),
+                s.data,
+                s.fields,
+                s.metadata
+            ));
+        }
         Ok(())
     }
 
@@ -127,7 +166,10 @@ impl Desired {
                 name: Some(self.name.clone()),
                 namespace: Some(self.namespace.clone()),
                 labels: Some(self.labels()),
-                annotations: Some(BTreeMap::from([(HASH_ANNOTATION.to_string(), self.hash())])),
+                annotations: Some(BTreeMap::from([
+                    (HASH_ANNOTATION.to_string(), self.hash()),
+                    (HASH_KEY_ANNOTATION.to_string(), self.hash_key.to_hex()),
+                ])),
                 ..ObjectMeta::default()
             },
             type_: Some("Opaque".into()),
@@ -150,6 +192,37 @@ impl Desired {
         }
         v
     }
+}
+
+/// The estimated stored size of a Secret (see [`Desired::stored_size`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredSize {
+    pub data: usize,
+    pub fields: usize,
+    pub metadata: usize,
+}
+
+impl StoredSize {
+    pub fn total(&self) -> usize {
+        self.data + self.fields + self.metadata
+    }
+}
+
+/// The length of a protobuf varint.
+fn varint_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+/// The protobuf size of one `map<string, bytes>` entry: its tag and length, the key's and the
+/// value's tags, lengths and bytes.
+fn map_entry_size(key: usize, value: usize) -> usize {
+    let inner = 1 + varint_len(key) + key + 1 + varint_len(value) + value;
+    1 + varint_len(inner) + inner
 }
 
 /// A label value: at most 63 characters of `[-._a-zA-Z0-9]`, alphanumeric at both ends.
@@ -264,9 +337,9 @@ impl Diff {
 /// Why a live Secret cannot be taken over (as it stands, or at all).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// An owner reference: another tool (ExternalSecret, SealedSecret, ...) writes this Secret.
-    /// `--force` takes it over.
-    Owned { owner: String },
+    /// Another tool writes this Secret (an owner reference, or the field manager, labels or
+    /// annotations of External Secrets, Sealed Secrets, Helm, ...). `--force` takes it over.
+    Held(Holder),
     /// A type other than Opaque; the type cannot be changed, the Secret must be deleted first.
     WrongType { type_: String },
     /// `immutable: true`; it must be deleted first.
@@ -277,8 +350,13 @@ impl Refusal {
     /// The one-line refusal for the Secret `name` in `namespace`.
     pub fn message(&self, name: &str, namespace: &str) -> String {
         match self {
-            Refusal::Owned { owner } => format!(
-                "secret {name:?} in namespace {namespace:?} is owned by {owner}, which writes it; syncing would fight that tool. Nothing was changed. To take the Secret over (and drop its owner reference), re-run with --force; else sync into another secretName"
+            Refusal::Held(h) if h.evidence == "owner reference" => format!(
+                "secret {name:?} in namespace {namespace:?} is owned by {}, which writes it; syncing would fight that tool. Nothing was changed. To take the Secret over (and drop its owner reference), re-run with --force; else sync into another secretName",
+                h.tool
+            ),
+            Refusal::Held(h) => format!(
+                "secret {name:?} in namespace {namespace:?} is written by {} ({}); syncing would fight that tool, which overwrites the Secret on its next run. Nothing was changed. Sync into another secretName, or remove the Secret from {} and re-run with --force to take it over",
+                h.tool, h.evidence, h.tool
             ),
             Refusal::WrongType { type_ } => format!(
                 "secret {name:?} in namespace {namespace:?} has type {type_:?}, not Opaque, and a Secret's type cannot be changed; nothing was changed. Delete it first (`kubectl delete secret {name} -n {namespace}`) if it is really this environment's, or use another secretName"
@@ -301,27 +379,22 @@ pub fn check_takeover(live: &Secret, force: bool) -> Result<(), Refusal> {
             type_: type_.to_string(),
         });
     }
-    if let Some(owner) = owner_of(live)
+    if let Some(holder) = ownership::holder(live)
         && !force
     {
-        return Err(Refusal::Owned { owner });
+        return Err(Refusal::Held(holder));
     }
     Ok(())
 }
 
-/// `Kind/name` of the live Secret's owners, if any.
+/// `Kind/name (apiVersion)` of the live Secret's owner references, if any.
 pub fn owner_of(live: &Secret) -> Option<String> {
-    let owners = live.metadata.owner_references.as_ref()?;
-    if owners.is_empty() {
-        return None;
-    }
-    Some(
-        owners
-            .iter()
-            .map(|o| format!("{}/{} ({})", o.kind, o.name, o.api_version))
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
+    ownership::owner_references(live)
+}
+
+/// The tool that writes the live Secret, if another one does (see `ownership::holder`).
+pub fn holder_of(live: &Secret) -> Option<String> {
+    ownership::holder(live).map(|h| h.to_string())
 }
 
 /// Whether the live Secret's metadata differs from what a sync writes (labels, hash annotation,
@@ -334,6 +407,7 @@ pub fn metadata_drift(desired: &Desired, live: &Secret) -> bool {
         .iter()
         .any(|(k, v)| labels.get(k) != Some(v))
         || annotations.get(HASH_ANNOTATION) != Some(&desired.hash())
+        || annotations.get(HASH_KEY_ANNOTATION) != Some(&desired.hash_key.to_hex())
         || annotations.contains_key(LAST_APPLIED_ANNOTATION)
         || live
             .metadata
@@ -392,6 +466,7 @@ pub fn takeover_patch(
         .map(|(k, v)| (k, v.into()))
         .collect();
     annotations.insert(HASH_ANNOTATION.into(), desired.hash().into());
+    annotations.insert(HASH_KEY_ANNOTATION.into(), desired.hash_key.to_hex().into());
     ops.push(json!({"op": "add", "path": "/metadata/annotations", "value": annotations}));
     if live
         .metadata
@@ -443,29 +518,8 @@ mod tests {
             project: "weather server".into(),
             environment: "staging".into(),
             data: map(items),
+            hash_key: HashKey::new([7; 32]),
         }
-    }
-
-    #[test]
-    fn hash_is_stable_order_independent_and_unambiguous() {
-        let a = content_hash(&map(&[("A", "1"), ("B", "2")]));
-        assert_eq!(a.len(), 64);
-        assert_eq!(a, content_hash(&map(&[("B", "2"), ("A", "1")])));
-        assert_ne!(a, content_hash(&map(&[("A", "1"), ("B", "3")])));
-        // Moving bytes between key and value, or between entries, changes the hash.
-        assert_ne!(
-            content_hash(&map(&[("AB", "")])),
-            content_hash(&map(&[("A", "B")]))
-        );
-        assert_ne!(
-            content_hash(&map(&[("A", "1B"), ("C", "")])),
-            content_hash(&map(&[("A", "1"), ("BC", "")]))
-        );
-        // Known answer: SHA-256 of the empty input.
-        assert_eq!(
-            content_hash(&BTreeMap::new()),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
     }
 
     #[test]
@@ -504,6 +558,44 @@ mod tests {
         assert_eq!(m["metadata"]["labels"][NAME_LABEL], "weather-server");
         assert_eq!(m["metadata"]["labels"][ENVIRONMENT_LABEL], "staging");
         assert_eq!(m["metadata"]["annotations"][HASH_ANNOTATION], d.hash());
+        assert_eq!(
+            m["metadata"]["annotations"][HASH_KEY_ANNOTATION],
+            "07".repeat(32)
+        );
+        assert_eq!(d.hash(), keyed_hash(&HashKey::new([7; 32]), &d.data));
+    }
+
+    #[test]
+    fn many_small_keys_pass_the_1_mib_check_but_not_the_etcd_estimate() {
+        // 50,000 keys of 9 + 10 bytes: 950,000 bytes of data, under 1 MiB; stored with the
+        // ownership records of every key, over etcd's 1.5 MiB.
+        let items: Vec<(String, String)> = (0..50_000)
+            .map(|i| (format!("KEY_{i:05}"), format!("value{i:05}")))
+            .collect();
+        let refs: Vec<(&str, &str)> = items
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let d = desired(&refs);
+        assert_eq!(d.size(), 950_000);
+        let s = d.stored_size();
+        // data: 50,000 protobuf entries of 2 + (2 + 9) + (2 + 10) bytes.
+        assert_eq!(s.data, 50_000 * 25);
+        // fields: `"f:KEY_00000":{},` (17 bytes) twice per key.
+        assert_eq!(s.fields, 2 * 50_000 * 17);
+        let err = d.check_size().unwrap_err();
+        assert!(
+            err.contains("50000 keys") && err.contains("1.5 MiB"),
+            "{err}"
+        );
+        assert!(!err.contains("value0"), "{err}");
+        // A tenth of it fits.
+        assert!(desired(&refs[..5_000]).check_size().is_ok());
+        // The protobuf sizes of single entries, by hand: 1 + 1 + (1+1+1) + (1+1+0) = 7.
+        assert_eq!(map_entry_size(1, 0), 7);
+        assert_eq!(varint_len(127), 1);
+        assert_eq!(varint_len(128), 2);
+        assert_eq!(map_entry_size(1, 200), 1 + 2 + (1 + 1 + 1) + (1 + 2 + 200));
     }
 
     #[test]
@@ -528,6 +620,7 @@ mod tests {
             ..Default::default()
         }]);
         let r = check_takeover(&live, false).unwrap_err();
+        assert!(matches!(&r, Refusal::Held(h) if h.evidence == "owner reference"));
         let msg = r.message("s", "ns");
         assert!(
             msg.contains("ExternalSecret/weather") && msg.contains("--force"),

@@ -102,7 +102,15 @@ fn generated_object_for_each_framework_and_both_transports() {
     for (framework, transport, cmd, args) in cases {
         let dir = project(&[("kmcp.yaml", &kmcp_yaml(framework, None))]);
         let name = format!("{}-{transport}", framework.replace("fastmcp-", ""));
-        let mut argv = vec!["deploy", &name, "-n", &ns, "--transport", transport];
+        let mut argv = vec![
+            "deploy",
+            &name,
+            "-n",
+            &ns,
+            "--no-secret",
+            "--transport",
+            transport,
+        ];
         if transport == "http" {
             argv.extend(["--port", "8080"]);
         }
@@ -220,18 +228,11 @@ fn secret_refs_from_the_environment_and_redeploy_is_idempotent() {
         json!({"LOG_LEVEL": "debug"})
     );
     assert!(third["spec"].get("stdioTransport").is_none(), "{third}");
-    kmcp(&[
-        "deploy",
-        "--environment",
-        "staging",
-        "--args",
-        "-m",
-        "server",
-    ])
-    .on(c)
-    .dir(dir.path())
-    .run()
-    .assert_ok();
+    kmcp(&["deploy", "--environment", "staging", "--", "-m", "server"])
+        .on(c)
+        .dir(dir.path())
+        .run()
+        .assert_ok();
     kmcp(&["deploy", "--environment", "staging"])
         .on(c)
         .dir(dir.path())
@@ -424,7 +425,7 @@ fn missing_crd_is_refused_on_a_cluster_without_kmcp() {
     };
     let ns = bare.namespace("deploy-nocrd");
     let project_dir = project(&[("kmcp.yaml", &kmcp_yaml("mcp-go", None))]);
-    let run = kmcp(&["deploy", "-n", &ns])
+    let run = kmcp(&["deploy", "-n", &ns, "--no-secret"])
         .on(&bare)
         .dir(project_dir.path())
         .run();
@@ -482,10 +483,20 @@ fn dry_run_needs_no_kubeconfig_and_usage_errors_exit_2() {
         json!({"targetPort": 8080, "path": "/mcp"})
     );
 
-    // Without an environment: -n, else default; YAML by default.
+    // Without --environment: the only enabled kubernetes environment, said on stderr.
     let run = kmcp(&["deploy", "--dry-run=client"]).dir(dir.path()).run();
+    run.assert_ok()
+        .assert_stderr_contains(
+            "Using environment staging (the only enabled kubernetes environment",
+        )
+        .assert_stdout_contains("name: weather-secrets");
+    // Without a Secret on purpose: -n, else default; YAML by default.
+    let run = kmcp(&["deploy", "--dry-run=client", "--no-secret"])
+        .dir(dir.path())
+        .run();
     run.assert_ok().assert_stdout_contains("namespace: default");
-    let run = kmcp(&["deploy", "--dry-run", "-n", "ops"])
+    assert!(!run.stdout.contains("secretRefs"), "{}", run.stdout);
+    let run = kmcp(&["deploy", "--dry-run", "--no-secret", "-n", "ops"])
         .dir(dir.path())
         .run();
     run.assert_ok().assert_stdout_contains("namespace: ops");
@@ -556,10 +567,18 @@ async fn wait_returns_when_the_controller_sets_ready() {
     let path = dir.path().to_path_buf();
     let ns2 = ns.clone();
     let plugin = std::thread::spawn(move || {
-        kmcp(&["deploy", "-n", &ns2, "--wait", "--timeout", "60s"])
-            .on(cluster())
-            .dir(&path)
-            .run()
+        kmcp(&[
+            "deploy",
+            "-n",
+            &ns2,
+            "--no-secret",
+            "--wait",
+            "--timeout",
+            "60s",
+        ])
+        .on(cluster())
+        .dir(&path)
+        .run()
     });
     let api: Api<MCPServer> = Api::namespaced(client(c).await, &ns);
     // Play the controller: once the server exists, set its conditions on the status subresource.
@@ -608,7 +627,7 @@ async fn wait_times_out_with_the_conditions_and_pod_problems() {
     let c = cluster();
     let ns = c.namespace("deploy-timeout");
     let dir = project(&[("kmcp.yaml", &kmcp_yaml("mcp-go", None))]);
-    kmcp(&["deploy", "-n", &ns])
+    kmcp(&["deploy", "-n", &ns, "--no-secret"])
         .on(c)
         .dir(dir.path())
         .run()
@@ -643,10 +662,18 @@ async fn wait_times_out_with_the_conditions_and_pod_problems() {
     .await
     .unwrap();
 
-    let run = kmcp(&["deploy", "-n", &ns, "--wait", "--timeout", "2s"])
-        .on(c)
-        .dir(dir.path())
-        .run();
+    let run = kmcp(&[
+        "deploy",
+        "-n",
+        &ns,
+        "--no-secret",
+        "--wait",
+        "--timeout",
+        "2s",
+    ])
+    .on(c)
+    .dir(dir.path())
+    .run();
     run.assert_code(1)
         .assert_stdout_contains("weather-tool unchanged")
         .assert_stderr_contains("is not Ready after 2s")

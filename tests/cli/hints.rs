@@ -91,14 +91,22 @@ fn a_missing_namespace_says_how_to_change_it_where_it_came_from() {
         .assert_stderr_contains("drop -n");
     // Without kmcp.yaml, the namespace is -n's: picking another with -n is the fix.
     let empty = project(&[]);
-    kmcp(&["deploy", "weather", "--image", "weather:1", "-n", &absent])
-        .on(c)
-        .dir(empty.path())
-        .run()
-        .assert_code(1)
-        .assert_stderr_contains(&format!(
-            "create it with `kubectl create namespace {absent}`, or pick another with -n"
-        ));
+    kmcp(&[
+        "deploy",
+        "weather",
+        "--image",
+        "weather:1",
+        "--no-secret",
+        "-n",
+        &absent,
+    ])
+    .on(c)
+    .dir(empty.path())
+    .run()
+    .assert_code(1)
+    .assert_stderr_contains(&format!(
+        "create it with `kubectl create namespace {absent}`, or pick another with -n"
+    ));
 }
 
 /// Item 9: a key deleted in the cluster while the env file has it is put back by a sync, in
@@ -295,6 +303,7 @@ fn pull_and_tls_secrets_are_created_with_their_own_kubectl_command() {
     let run = kmcp(&[
         "deploy",
         "weather-server",
+        "--no-secret",
         "--image",
         "private.example/weather:1",
         "--transport",

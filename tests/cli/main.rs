@@ -9,6 +9,7 @@ mod dialect;
 mod foundation;
 mod hints;
 mod krew;
+mod safety;
 mod snapshots;
 mod sync;
 mod troubleshoot;

@@ -138,7 +138,9 @@ fn a_tricky_env_file_is_synced_byte_exact_and_never_printed() {
         "-o",
         "jsonpath={.metadata.managedFields[*].manager}/{.metadata.managedFields[*].operation}",
     ]);
-    assert_eq!(managers, "kubectl-kmcp/Apply");
+    // Created with a create (POST), which fails rather than overwrite a Secret that appeared
+    // meanwhile; later changes are server-side applies.
+    assert_eq!(managers, "kubectl-kmcp/Update");
 
     // Idempotent: the second sync changes nothing and does not write.
     let before = rv(c, &ns);
@@ -373,7 +375,8 @@ fn a_restricted_user_gets_one_clear_forbidden_line_and_nothing_is_written() {
         1
     );
 
-    // May read but not write.
+    // May read but not write: refused by the pre-flight (a server-side dry run of the create),
+    // before the diff is shown.
     c.grant("restricted", &ns, &["get"], &["secrets"]);
     let run = kmcp(&["secrets", "sync", "staging", "--context", "restricted"])
         .on(c)
@@ -381,12 +384,16 @@ fn a_restricted_user_gets_one_clear_forbidden_line_and_nothing_is_written() {
         .run();
     run.assert_code(1)
         .assert_stderr_contains(
-            "forbidden: user \"restricted\" cannot patch secrets/weather-secrets",
+            "forbidden: user \"restricted\" cannot create secrets/weather-secrets",
         )
         .assert_no_leak(&["restricted-value"]);
+    assert_eq!(
+        run.stdout, "",
+        "nothing that looks like a result before the failure"
+    );
     assert!(data(c, &ns).is_none());
 
-    // May patch but not create: the server's create check names no verb; the plugin does.
+    // May patch but not create: a new Secret is created with a create.
     c.grant("restricted", &ns, &["patch"], &["secrets"]);
     kmcp(&["secrets", "sync", "staging", "--context", "restricted"])
         .on(c)

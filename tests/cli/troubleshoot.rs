@@ -10,7 +10,7 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use kubectl_kmcp::core::mcpserver::MCPServer;
-use kubectl_kmcp::core::secret_plan::{HASH_ANNOTATION, content_hash};
+use kubectl_kmcp::core::secret_plan::{HASH_ANNOTATION, HASH_KEY_ANNOTATION, HashKey, keyed_hash};
 use serde_json::{Value, json};
 
 use crate::harness::{Cluster, Run, cluster, kmcp, project};
@@ -78,10 +78,12 @@ async fn create_secret(n: Names, client: &Client, ns: &str, pairs: &[(&str, &str
         .collect();
     let mut s = Secret::default();
     s.metadata.name = Some(n.secret());
-    s.metadata.annotations = Some(BTreeMap::from([(
-        HASH_ANNOTATION.to_string(),
-        content_hash(&data),
-    )]));
+    // As `secrets sync` writes it: the keyed hash and its key.
+    let key = HashKey::new([0x5a; 32]);
+    s.metadata.annotations = Some(BTreeMap::from([
+        (HASH_ANNOTATION.to_string(), keyed_hash(&key, &data)),
+        (HASH_KEY_ANNOTATION.to_string(), key.to_hex()),
+    ]));
     s.data = Some(data.into_iter().map(|(k, v)| (k, ByteString(v))).collect());
     Api::<Secret>::namespaced(client.clone(), ns)
         .create(&PostParams::default(), &s)

@@ -15,6 +15,7 @@ use crate::client::{Action, Connection};
 use crate::core::Source;
 use crate::core::envfile::{self, EnvFile};
 use crate::core::project::{Environment, Project};
+use crate::core::secret_hash::HashKey;
 use crate::core::secret_plan::{self, Desired, Diff, HASH_ANNOTATION, LAST_APPLIED_ANNOTATION};
 use crate::error::{Error, Outcome, Result};
 use crate::render::sync::SyncResult;
@@ -56,11 +57,27 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     for w in &file.warnings {
         eprintln!("warning: {w}");
     }
+    if file.entries.is_empty() && !args.allow_empty {
+        return Err(Error::Refused(format!(
+            "{}: no variables found (the file is empty or holds only comments); syncing it would remove every key of secret {secret_name}. Nothing was sent. Add the variables, or pass --allow-empty to empty the Secret on purpose",
+            file.path.display()
+        )));
+    }
     check_example(&project, &file)?;
-    // The size limit, before connecting: nothing is sent for a Secret the server would refuse.
-    Desired::from_env_file(&file, &secret_name, "", &project.name, &env.name)
-        .check_size()
-        .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
+    // The hash key of a Secret that has none yet (a live Secret's own key is kept).
+    let new_key = super::random_hash_key()?;
+    // The size limits, before connecting: nothing is sent for a Secret the server (the 1 MiB
+    // of data) or etcd (the whole stored object) would refuse.
+    Desired::from_env_file(
+        &file,
+        &secret_name,
+        "",
+        &project.name,
+        &env.name,
+        new_key.clone(),
+    )
+    .check_size()
+    .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
 
     // Namespace: kmcp.yaml's, else -n, else the context's, else default.
     let (namespace, conn) = if client_dry_run {
@@ -84,7 +101,14 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         conn.use_namespace(&ns, source, Some(project.namespace_origin(env)));
         (ns, Some(conn))
     };
-    let desired = Desired::from_env_file(&file, &secret_name, &namespace, &project.name, &env.name);
+    let desired = Desired::from_env_file(
+        &file,
+        &secret_name,
+        &namespace,
+        &project.name,
+        &env.name,
+        new_key,
+    );
 
     let Some(conn) = conn else {
         eprintln!(
@@ -110,7 +134,8 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
 }
 
 /// The env file: `--from-file` (relative: the current directory, then the project directory),
-/// else the environment's `file`, else `.env.<env>`, else `.env`.
+/// else the environment's `file` (inside the project directory), else `.env.<env>`. Never any
+/// other file: `.env` usually holds local development values.
 fn resolve_env_file(
     project: &Project,
     env: &Environment,
@@ -134,6 +159,17 @@ fn resolve_env_file(
         });
     }
     let candidates = envfile::env_file_candidates(project, env);
+    if let Some(file) = &env.file {
+        project.check_inside(file).map_err(|why| {
+            Error::Refused(format!(
+                "{}:{}: environment {:?} sets `file: {file}`, which {why}; a kmcp.yaml may only name files inside its project directory ({}). Nothing was read. Move the file into the project, or pass it yourself with --from-file {file}",
+                project.path.display(),
+                env.line,
+                env.name,
+                project.dir.display()
+            ))
+        })?;
+    }
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return Ok(found.clone());
     }
@@ -148,7 +184,7 @@ fn resolve_env_file(
     }
     let list: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
     Err(Error::Refused(format!(
-        "no env file for environment {:?}: tried {}; create one, set `file:` under secrets.{} in {}, or pass --from-file FILE",
+        "no env file for environment {:?}: tried {} (other files such as .env are never used on their own); create it, set `file:` under secrets.{} in {}, or pass --from-file FILE",
         env.name,
         list.join(" and "),
         env.name,
@@ -184,8 +220,10 @@ fn check_example(project: &Project, file: &EnvFile) -> Result<()> {
     Ok(())
 }
 
-/// Everything after the connection: fetch the live Secret, compare (core), show the diff, ask,
-/// write, restart, show the result. Each step is its own function.
+/// Everything after the connection: fetch the live Secret, compare (core), check that the write
+/// would pass (refusals, then a server-side dry run of it: namespace, rights, admission), show
+/// the diff, ask, write, restart, show the result. Nothing that looks like a result is printed
+/// before every check passed.
 async fn sync(
     conn: &Connection,
     args: &SyncArgs,
@@ -203,6 +241,12 @@ async fn sync(
             api.get_opt(name),
         )
         .await?;
+    // A Secret keeps its hash key across syncs; a new one gets the key drawn before.
+    let mut desired = desired.clone();
+    if let Some(key) = live.as_ref().and_then(HashKey::of) {
+        desired.hash_key = key;
+    }
+    let desired = &desired;
     let live_data = live
         .as_ref()
         .map(secret_plan::live_data)
@@ -241,18 +285,36 @@ async fn sync(
         secret_plan::check_takeover(live, args.force)
             .map_err(|r| Error::Refused(r.message(name, ns)))?;
     }
-    if format == Format::Table {
-        print!("{}", render::sync::diff_table(&diff));
-        if !diff.data_changes() {
-            print_metadata_note(live.as_ref());
+    // Pre-flight: the first write request as a server-side dry run (the namespace exists, the
+    // rights, admission, validation), before anything is shown. With --dry-run=server it is the
+    // whole run.
+    let written = write(conn, &api, desired, live.as_ref(), &diff, true).await?;
+    let show_diff = || {
+        if format == Format::Table {
+            print!("{}", render::sync::diff_table(&diff));
+            if !diff.data_changes() {
+                print_metadata_note(live.as_ref());
+            }
         }
+    };
+    // The diff comes before a question (it is what is asked about), else after the write: a
+    // write that fails (a create that lost a race) leaves nothing on stdout.
+    let holder = live.as_ref().and_then(secret_plan::holder_of);
+    let asks = !server_dry_run
+        && !args.yes
+        && !secret_plan::confirmation_reasons(&env.name, &diff, holder.as_deref()).is_empty();
+    if asks {
+        show_diff();
+        confirm(args, env, &diff, holder.as_deref(), name, ns)?;
     }
-    if !server_dry_run {
-        let owner = live.as_ref().and_then(secret_plan::owner_of);
-        confirm(args, env, &diff, owner.as_deref(), name, ns)?;
+    let written = if server_dry_run {
+        written
+    } else {
+        write(conn, &api, desired, live.as_ref(), &diff, false).await?
+    };
+    if !asks {
+        show_diff();
     }
-
-    let written = write(conn, &api, desired, live.as_ref(), &diff, server_dry_run).await?;
     result.result = if live.is_none() {
         "created"
     } else {
@@ -304,11 +366,11 @@ fn confirm(
     args: &SyncArgs,
     env: &Environment,
     diff: &Diff,
-    owner: Option<&str>,
+    holder: Option<&str>,
     name: &str,
     ns: &str,
 ) -> Result<()> {
-    let reasons = secret_plan::confirmation_reasons(&env.name, diff, owner);
+    let reasons = secret_plan::confirmation_reasons(&env.name, diff, holder);
     if reasons.is_empty() || args.yes {
         return Ok(());
     }
@@ -328,12 +390,40 @@ fn confirm(
     }
 }
 
-/// Asks a yes/no question on the terminal (stderr), `no` by default.
+/// Asks a yes/no question on the terminal (stderr), `no` by default. Ctrl-C at the prompt
+/// shows the cursor again (the prompt hides it), says that nothing was changed and exits 130;
+/// later, Ctrl-C still exits 130 (a listener, once installed, replaces the default action).
 fn ask(prompt: &str) -> Result<bool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static PROMPTING: AtomicBool = AtomicBool::new(false);
     let term = dialoguer::console::Term::stderr();
-    dialoguer::Confirm::new()
+    PROMPTING.store(true, Ordering::SeqCst);
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = dialoguer::console::Term::stderr().show_cursor();
+            if PROMPTING.load(Ordering::SeqCst) {
+                eprintln!("\ninterrupted at the prompt; nothing was changed");
+            } else {
+                eprintln!("\ninterrupted");
+            }
+            std::process::exit(130);
+        }
+    });
+    let answer = dialoguer::Confirm::new()
         .with_prompt(prompt)
         .default(false)
-        .interact_on(&term)
-        .map_err(|e| Error::Failed(format!("cannot read the answer: {e}")))
+        .interact_on(&term);
+    match answer {
+        Ok(yes) => {
+            PROMPTING.store(false, Ordering::SeqCst);
+            Ok(yes)
+        }
+        // Ctrl-C read by the prompt itself (it raises SIGINT too; whichever comes first exits).
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            let _ = term.show_cursor();
+            eprintln!("\ninterrupted at the prompt; nothing was changed");
+            std::process::exit(130);
+        }
+        Err(e) => Err(Error::Failed(format!("cannot read the answer: {e}"))),
+    }
 }

@@ -1,4 +1,6 @@
 //! `--restart`: after a change, roll the workloads that read the Secret.
+use std::collections::BTreeSet;
+
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 use kube::api::{DynamicObject, ListParams, Patch, PatchParams};
@@ -9,7 +11,10 @@ use crate::core::secret_plan::{HASH_ANNOTATION, MANAGER};
 use crate::error::{Error, Result};
 
 /// Rolls every MCPServer and Deployment in `ns` that uses the Secret by setting the hash
-/// annotation where the pod template gets it. Returns `kind/name` of each.
+/// annotation where the pod template gets it. A Deployment that an MCPServer owns (the kmcp
+/// controller generates it) is rolled through that MCPServer only: the controller would rewrite
+/// a patched pod template on its next reconcile and roll the pods a second time. Returns
+/// `kind/name` of each.
 pub async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> Result<Vec<String>> {
     let mut done = Vec::new();
     let pp = PatchParams {
@@ -35,14 +40,46 @@ pub async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> R
         }
         Err(e) => return Err(restart_failed(e)),
     };
-    for s in listed {
-        let value = serde_json::to_value(&s).unwrap_or_default();
-        if !needs_restart(&mcpserver::references(&value), secret) {
+    let deployments: Api<Deployment> = Api::namespaced(conn.client.clone(), ns);
+    let list = conn
+        .call(
+            Action::new("list", "deployments.apps", Some(ns)),
+            deployments.list(&ListParams::default()),
+        )
+        .await
+        .map_err(restart_failed)?;
+    // The Deployments that read the Secret, split into those an MCPServer owns and the others.
+    let mut own_deployments = Vec::new();
+    let mut via_server: BTreeSet<String> = BTreeSet::new();
+    for d in list.items {
+        let uses = d
+            .spec
+            .template
+            .spec
+            .as_ref()
+            .and_then(|p| serde_json::to_value(p).ok())
+            .is_some_and(|p| needs_restart(&mcpserver::pod_spec_references(&p, ""), secret));
+        let Some(n) = d.metadata.name.clone() else {
+            continue;
+        };
+        if !uses {
             continue;
         }
+        match mcpserver::owning_server(&d.metadata) {
+            Some(server) => {
+                via_server.insert(server.to_string());
+            }
+            None => own_deployments.push(n),
+        }
+    }
+    for s in listed {
         let Some(n) = s.metadata.name.clone() else {
             continue;
         };
+        let value = serde_json::to_value(&s).unwrap_or_default();
+        if !needs_restart(&mcpserver::references(&value), secret) && !via_server.contains(&n) {
+            continue;
+        }
         let patch =
             serde_json::json!({"spec": {"deployment": {"annotations": {HASH_ANNOTATION: hash}}}});
         conn.call(
@@ -53,28 +90,7 @@ pub async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> R
         .map_err(restart_failed)?;
         done.push(format!("mcpserver.{}/{n}", mcpserver::GROUP));
     }
-    let deployments: Api<Deployment> = Api::namespaced(conn.client.clone(), ns);
-    let list = conn
-        .call(
-            Action::new("list", "deployments.apps", Some(ns)),
-            deployments.list(&ListParams::default()),
-        )
-        .await
-        .map_err(restart_failed)?;
-    for d in list.items {
-        let uses = d
-            .spec
-            .template
-            .spec
-            .as_ref()
-            .and_then(|p| serde_json::to_value(p).ok())
-            .is_some_and(|p| needs_restart(&mcpserver::pod_spec_references(&p, ""), secret));
-        if !uses {
-            continue;
-        }
-        let Some(n) = d.metadata.name.clone() else {
-            continue;
-        };
+    for n in own_deployments {
         let patch = serde_json::json!({"spec": {"template": {"metadata": {"annotations": {HASH_ANNOTATION: hash}}}}});
         conn.call(
             Action::new("patch", "deployments.apps", Some(ns)).named(&n),

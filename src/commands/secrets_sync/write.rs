@@ -1,14 +1,17 @@
 //! The write of `secrets sync`: the one place that changes a Secret.
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
-use kube::api::{Patch, PatchParams};
+use kube::api::{Patch, PatchParams, PostParams};
 
 use crate::client::{Action, Connection};
 use crate::core::secret_plan::{self, Desired, Diff, LAST_APPLIED_ANNOTATION, MANAGER};
 use crate::error::{ApiError, Error, Result};
 
-/// Writes the desired Secret. Normally one server-side apply (field manager `kubectl-kmcp`)
-/// that carries the live resourceVersion as a precondition. When keys must be removed, or a
+/// Writes the desired Secret (or, with `dry_run`, asks the server to check the first request of
+/// the write without persisting it). A new Secret is one create (POST), which fails with 409
+/// when the Secret appeared since it was read: two syncs never both "create". An existing one:
+/// normally one server-side apply (field manager `kubectl-kmcp`) that carries the live
+/// resourceVersion as a precondition. When keys must be removed, or a
 /// last-applied-configuration annotation or owner references must go, server-side apply alone
 /// cannot do it (it keeps fields other managers own): one JSON patch, guarded by a `test` of the
 /// resourceVersion, writes the whole final state atomically, then a server-side apply of the same
@@ -41,17 +44,20 @@ pub async fn write(
         pp = pp.dry_run();
     }
     let Some(live) = live else {
-        // Creating through server-side apply is authorized as `patch`, then as `create`. A
-        // refused patch is named by the server's message; the create check's message names no
-        // verb, and then the explanation names this action's: `create`.
         let create = Action::new("create", "secrets", Some(ns)).named(name);
+        let post = PostParams {
+            dry_run,
+            field_manager: Some(MANAGER.into()),
+        };
         return conn
-            .call(
-                create,
-                api.patch(name, &pp, &Patch::Apply(desired.secret())),
-            )
+            .call(create, api.create(&post, &desired.secret()))
             .await
-            .map_err(conflict);
+            .map_err(|e| match e {
+                Error::Api(e) if e.is_conflict() => Error::Api(e.with_message(format!(
+                    "secret {name:?} in namespace {ns:?} was created by someone else (another sync?) after this run found none; nothing was written by this run. Run the sync again: it shows the diff against that Secret and asks before removing anything"
+                ))),
+                other => other,
+            });
     };
     let rv = live.metadata.resource_version.clone().unwrap_or_default();
     let needs_patch = !diff.removed().is_empty()
@@ -78,15 +84,18 @@ pub async fn write(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/json-patch+json"),
         );
-        let patched: Secret = conn
+        let patched = conn
             .call(action(), conn.client.request::<Secret>(req))
-            .await
-            .map_err(|e| match e {
-                // A failed `test` op (the resourceVersion moved) is answered with a bare 422:
-                // every other op of this patch is valid by construction.
-                Error::Api(e) if e.status == Some(422) => changed_meanwhile(e),
-                other => conflict(other),
-            })?;
+            .await;
+        let patched: Secret = match patched {
+            Ok(p) => p,
+            // A failed `test` op is answered with a bare 422, as is any other rejection of the
+            // patch: only the resourceVersion tells them apart.
+            Err(Error::Api(e)) if e.status == Some(422) => {
+                return Err(unprocessable(conn, api, e, &rv, name, ns).await);
+            }
+            Err(e) => return Err(conflict(e)),
+        };
         if dry_run {
             return Ok(patched);
         }
@@ -98,6 +107,16 @@ pub async fn write(
     }
     let mut secret = desired.secret();
     secret.metadata.resource_version = Some(rv_after);
+    if dry_run {
+        // The pre-flight of an apply-only write.
+        return conn
+            .call(
+                action(),
+                api.patch(name, &pp.force(), &Patch::Apply(secret)),
+            )
+            .await
+            .map_err(conflict);
+    }
     // The takeover checks passed against exactly this resourceVersion, so forcing only takes
     // fields from managers such as kubectl-client-side-apply or upstream kmcp.
     let pp = pp.force();
@@ -112,4 +131,44 @@ pub async fn write(
         ))),
         Err(e) => Err(e),
     }
+}
+
+/// A 422 of the JSON patch: a failed `test` (the Secret changed since it was read: its
+/// resourceVersion moved) or a real rejection (an admission policy, the annotation size limit,
+/// validation), told apart by reading the resourceVersion again; the latter with the server's
+/// reason.
+async fn unprocessable(
+    conn: &Connection,
+    api: &Api<Secret>,
+    e: ApiError,
+    tested_rv: &str,
+    name: &str,
+    ns: &str,
+) -> Error {
+    let now = conn
+        .call(
+            Action::new("get", "secrets", Some(ns)).named(name),
+            api.get_opt(name),
+        )
+        .await;
+    let moved = match &now {
+        Ok(Some(s)) => s.metadata.resource_version.as_deref() != Some(tested_rv),
+        Ok(None) => true,
+        Err(_) => false,
+    };
+    if moved {
+        return Error::Api(e.with_message(format!(
+            "secret {name:?} in namespace {ns:?} was changed by someone else while syncing; nothing was written by this run. Run the sync again (it shows the new diff)"
+        )));
+    }
+    let reason = if e.server_message.is_empty() {
+        "no reason given".to_string()
+    } else {
+        e.server_message.clone()
+    };
+    let status = format!("HTTP {} {}", e.status.unwrap_or_default(), e.reason);
+    let status = status.trim_end();
+    Error::Api(e.with_message(format!(
+        "the API server rejected the change to secret {name:?} in namespace {ns:?} ({status}): {reason}; nothing was written. Running the sync again will not help: check the cluster's admission policies for Secrets and the size of the Secret's annotations"
+    )))
 }

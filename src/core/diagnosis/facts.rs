@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::core::Source;
 use crate::core::mcpserver::{self, MCPServerStatus, SecretRef};
-use crate::core::secret_plan::content_hash;
+use crate::core::secret_hash::{HashKey, keyed_hash, keyed_value_hash};
 
 /// What a read from the API server gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +45,9 @@ impl<T> Fetch<T> {
     }
 }
 
-/// Key names with a SHA-256 per value, and the `content_hash` of the whole: enough to say which
-/// keys differ without holding a value.
+/// Key names with a keyed hash (HMAC-SHA256) per value, and the keyed content hash of the whole
+/// (`secret_hash::keyed_hash`, as the `kmcp.dev/secret-hash` annotation): enough to say which
+/// keys differ without holding a value, and no help to anyone guessing one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyHashes {
     pub keys: BTreeMap<String, String>,
@@ -54,17 +55,15 @@ pub struct KeyHashes {
 }
 
 impl KeyHashes {
-    pub fn from_data(data: &BTreeMap<String, Vec<u8>>) -> KeyHashes {
+    /// The hashes of `data` under `key`; two `KeyHashes` compare only under the same key.
+    pub fn from_data(data: &BTreeMap<String, Vec<u8>>, key: &HashKey) -> KeyHashes {
         let keys = data
             .iter()
-            .map(|(k, v)| {
-                let one = BTreeMap::from([(String::new(), v.clone())]);
-                (k.clone(), content_hash(&one))
-            })
+            .map(|(k, v)| (k.clone(), keyed_value_hash(key, v)))
             .collect();
         KeyHashes {
             keys,
-            hash: content_hash(data),
+            hash: keyed_hash(key, data),
         }
     }
 
@@ -77,6 +76,9 @@ impl KeyHashes {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecretFacts {
     pub data: KeyHashes,
+    /// The key `data` is hashed under: the Secret's `kmcp.dev/secret-hash-key`, else one for this
+    /// run only. The env file is hashed under the same key to be compared.
+    pub hash_key: Option<HashKey>,
     /// The `kmcp.dev/secret-hash` annotation `secrets sync` wrote, if any.
     pub annotation: Option<String>,
 }

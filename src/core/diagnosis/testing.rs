@@ -16,7 +16,7 @@ pub fn hashes(pairs: &[(&str, &str)]) -> KeyHashes {
         .iter()
         .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
         .collect();
-    KeyHashes::from_data(&data)
+    KeyHashes::from_data(&data, &crate::core::secret_hash::HashKey::new([9; 32]))
 }
 
 /// MCPServer `weather` reading [`SECRET`] through secretRefs, with every condition True.
@@ -103,6 +103,7 @@ pub fn healthy() -> Facts {
         secrets: BTreeMap::from([(
             SECRET.to_string(),
             Fetch::Got(Some(SecretFacts {
+                hash_key: Some(crate::core::secret_hash::HashKey::new([9; 32])),
                 annotation: Some(data.hash.clone()),
                 data: data.clone(),
             })),
