@@ -34,10 +34,16 @@ pub enum DryRun {
   kubectl kmcp secrets sync staging
   kubectl kmcp secrets sync staging --from-file .env.staging --dry-run
   kubectl kmcp secrets sync production --dry-run=server
-  kubectl kmcp secrets sync staging --yes --restart")]
+  kubectl kmcp secrets sync staging --yes --restart
+  kubectl kmcp secrets sync --all --dry-run=server")]
 pub struct SyncArgs {
     /// The environment in kmcp.yaml's `secrets` (e.g. staging)
-    pub environment: String,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub environment: Option<String>,
+    /// Every enabled kubernetes environment, each in its own context: all plans first, one
+    /// confirmation (production asks on its own)
+    #[arg(long, conflicts_with = "from_file")]
+    pub all: bool,
     /// The .env file to sync (default: the environment's `file`, else .env.<environment>, else .env)
     #[arg(long = "from-file", value_name = "FILE")]
     pub from_file: Option<PathBuf>,
@@ -111,6 +117,13 @@ pub struct DeployArgs {
     /// How long --wait waits (only with --wait)
     #[arg(long, default_value = "2m", value_parser = parse_duration, requires = "wait")]
     pub timeout: DurationArg,
+}
+
+impl SyncArgs {
+    /// The environment named on the command line (empty with `--all`).
+    pub fn environment(&self) -> &str {
+        self.environment.as_deref().unwrap_or_default()
+    }
 }
 
 impl DeployArgs {

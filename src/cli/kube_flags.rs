@@ -178,3 +178,15 @@ mod tests {
         assert!(parse_duration("s").is_err());
     }
 }
+
+impl KubeFlags {
+    /// The flags for acting on a kmcp.yaml environment: its `context:` unless `--context` was
+    /// given (the command line wins).
+    pub fn for_environment(&self, env: &crate::core::project::Environment) -> KubeFlags {
+        let mut flags = self.clone();
+        if flags.context.is_none() {
+            flags.context = env.context.clone();
+        }
+        flags
+    }
+}

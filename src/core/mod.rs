@@ -8,11 +8,13 @@
 pub mod deploy_plan;
 pub mod diagnosis;
 pub mod envfile;
+pub mod envfile_write;
 pub mod findings;
 pub mod mcpserver;
 pub mod project;
 pub mod rbac;
 pub mod secret_plan;
+pub mod secrets_status;
 mod source;
 mod status;
 

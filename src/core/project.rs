@@ -130,6 +130,9 @@ pub struct Environment {
     pub file: Option<String>,
     pub secret_name: Option<String>,
     pub namespace: Option<String>,
+    /// The kubeconfig context of the environment's cluster (`context:`, a kubectl-kmcp
+    /// extension that upstream kmcp ignores); `--context` on the command line wins.
+    pub context: Option<String>,
     /// The line of the entry in kmcp.yaml, for messages.
     #[serde(skip)]
     pub line: u32,
@@ -192,6 +195,8 @@ struct RawEnvironment {
     secret_name: Option<String>,
     #[serde(default)]
     namespace: Option<String>,
+    #[serde(default)]
+    context: Option<String>,
     #[serde(flatten)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
@@ -233,7 +238,14 @@ where
     de.deserialize_option(Entries)
 }
 
-const ENV_KEYS: [&str; 5] = ["enabled", "provider", "file", "secretName", "namespace"];
+const ENV_KEYS: [&str; 6] = [
+    "enabled",
+    "provider",
+    "file",
+    "secretName",
+    "namespace",
+    "context",
+];
 
 impl Project {
     /// Reads and parses kmcp.yaml; a missing file is `NotFound` with the path looked at.
@@ -308,6 +320,7 @@ impl Project {
                 file: env.file.filter(|f| !f.is_empty()),
                 secret_name: env.secret_name.filter(|s| !s.is_empty()),
                 namespace: env.namespace.filter(|s| !s.is_empty()),
+                context: env.context.filter(|s| !s.trim().is_empty()),
                 line: env_line,
             });
         }
@@ -701,5 +714,23 @@ future_key: tolerated
         assert_eq!(did_you_mean("secret_name", &ENV_KEYS), Some("secretName"));
         assert_eq!(did_you_mean("enabeld", &ENV_KEYS), Some("enabled"));
         assert_eq!(did_you_mean("colour", &ENV_KEYS), None);
+    }
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+
+    #[test]
+    fn an_environment_may_name_its_kubeconfig_context() {
+        let text = "name: w\nsecrets:\n  staging:\n    enabled: true\n    provider: kubernetes\n    secretName: s\n    context: kind-staging\n  dev:\n    enabled: true\n    provider: kubernetes\n    secretName: s\n    context: ''\n";
+        let p = Project::parse(Path::new("kmcp.yaml"), text).unwrap();
+        assert_eq!(
+            p.environment("staging").unwrap().context.as_deref(),
+            Some("kind-staging")
+        );
+        assert_eq!(p.environment("dev").unwrap().context, None);
+        // A known key: no "unknown key" warning.
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 }

@@ -19,6 +19,8 @@ use crate::error::{Error, Outcome, Result};
 use crate::render::sync::SyncResult;
 use crate::render::{self, Format, palette};
 
+mod all;
+pub mod diff;
 mod restart;
 mod write;
 
@@ -28,6 +30,9 @@ use write::write;
 /// Checks the flags, the project and the env file before connecting, resolves the namespace, then
 /// syncs (or prints the manifest with `--dry-run=client`).
 pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
+    if args.all {
+        return all::run(global, args).await;
+    }
     let client_dry_run = args.dry_run == Some(DryRun::Client);
     let format = match args.output {
         Some(f) => f.require(&[Format::Table, Format::Yaml, Format::Json], "secrets sync")?,
@@ -47,7 +52,9 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
 
     let project = args.project.load()?;
     render::print_project_warnings(&project);
-    let env = project.kubernetes_environment(&args.environment)?;
+    let env = project.kubernetes_environment(args.environment())?;
+    // The environment's `context:` in kmcp.yaml, unless --context says otherwise.
+    let global = &global.for_environment(env);
     let secret_name = env.secret_name.clone().unwrap_or_default();
 
     let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
