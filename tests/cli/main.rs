@@ -8,5 +8,6 @@ mod deploy;
 mod foundation;
 mod krew;
 mod snapshots;
+mod status;
 mod sync;
 mod troubleshoot;
