@@ -102,13 +102,9 @@ pub async fn run(global: &KubeFlags, args: PullArgs) -> Result<Outcome> {
         }
     }
     write_file(&path, &text, args.force)?;
-    eprintln!(
-        "Secret {secret_name} in namespace {ns}{context} written to {} (mode 0600)",
-        path.display()
-    );
     warn_if_not_ignored(&path);
     println!(
-        "secret/{secret_name} pulled to {} ({} keys)",
+        "secret/{secret_name} pulled to {} ({} keys, mode 0600)",
         path.display(),
         data.len()
     );

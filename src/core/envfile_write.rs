@@ -113,10 +113,10 @@ pub fn write(origin: &Origin<'_>, data: &BTreeMap<String, Vec<u8>>) -> Result<St
 fn header(o: &Origin<'_>) -> String {
     let context = o
         .context
-        .map(|c| format!(", context {c}"))
+        .map(|c| format!(", context {}", oneline(c)))
         .unwrap_or_default();
     format!(
-        "# Pulled by `kubectl kmcp secrets pull {env}` at {at}\n# from Secret {secret} in namespace {ns}{context}.\n# Holds secret values: keep it out of git. Sync it back with `kubectl kmcp secrets sync {env}`.\n",
+        "# Pulled by `kubectl kmcp secrets pull {env}` at {at}\n# Secret {secret}, namespace {ns}{context}\n# Secret values: keep this file out of git.\n# Sync it back: kubectl kmcp secrets sync {env}\n",
         env = oneline(o.environment),
         at = oneline(o.at),
         secret = oneline(o.secret),
@@ -221,7 +221,7 @@ mod tests {
             ("tls.crt", "x"),
         ]);
         let text = write(&origin(), &d).unwrap();
-        assert!(text.starts_with("# Pulled by `kubectl kmcp secrets pull staging` at 2025-01-31T12:00:00Z\n# from Secret weather-secrets in namespace staging, context kind-staging.\n"), "{text}");
+        assert!(text.starts_with("# Pulled by `kubectl kmcp secrets pull staging` at 2025-01-31T12:00:00Z\n# Secret weather-secrets, namespace staging, context kind-staging\n"), "{text}");
         assert!(text.contains("\nPLAIN=info\n") && text.contains("\nEMPTY=\n"));
         assert!(text.contains("\nDOLLAR='pa$$word $HOME'\n"), "{text}");
         assert!(

@@ -1,7 +1,7 @@
 //! `secrets status`'s output: one row per environment (environment, context, namespace, Secret,
 //! state), then what is wrong with each environment that is not in sync and what to run. Key
 //! names only, never a value.
-use comfy_table::Cell;
+use comfy_table::{Cell, ColumnConstraint};
 
 use super::palette::Tone;
 use super::table::{self, toned};
@@ -17,9 +17,11 @@ pub fn state_tone(state: State) -> Tone {
     }
 }
 
-/// The table of environments; `wide` adds the env file compared.
+/// The table of environments; `wide` adds the env file compared. The state comes before the
+/// Secret's name, which is often long (`weather-server-secrets-production`): no cell of this
+/// table is ever wrapped, so names stay whole, and on a narrow terminal the state stays in view.
 pub fn render_table(rows: &[Row], wide: bool) -> String {
-    let mut headers = vec!["environment", "context", "namespace", "secret", "state"];
+    let mut headers = vec!["environment", "context", "namespace", "state", "secret"];
     if wide {
         headers.push("file");
     }
@@ -30,13 +32,16 @@ pub fn render_table(rows: &[Row], wide: bool) -> String {
             Cell::new(&r.environment),
             Cell::new(dash(&r.context)),
             Cell::new(dash(&r.namespace)),
-            Cell::new(dash(&r.secret)),
             toned(r.state.as_str(), state_tone(r.state)),
+            Cell::new(dash(&r.secret)),
         ];
         if wide {
             cells.push(Cell::new(dash(&r.file)));
         }
         t.add_row(cells);
+    }
+    for column in t.column_iter_mut() {
+        column.set_constraint(ColumnConstraint::ContentWidth);
     }
     let mut out = table::render(&t);
     let mut details = table::table(["environment", "detail"]);
@@ -89,9 +94,9 @@ mod tests {
         ];
         assert_eq!(
             render_table(&rows, false),
-            "ENVIRONMENT   CONTEXT   NAMESPACE   SECRET   STATE\n\
-             staging       kind-a    ns          s        in-sync\n\
-             prod          kind-a    ns          s        drifted\n\
+            "ENVIRONMENT   CONTEXT   NAMESPACE   STATE     SECRET\n\
+             staging       kind-a    ns          in-sync   s\n\
+             prod          kind-a    ns          drifted   s\n\
              \n\
              ENVIRONMENT   DETAIL\n\
              prod          a sync would change A\n\

@@ -224,7 +224,7 @@ fn status_shows_every_state_across_two_clusters() {
         assert!(
             run.stdout
                 .lines()
-                .any(|l| l.starts_with(env) && l.split_whitespace().nth(4) == Some(state)),
+                .any(|l| l.starts_with(env) && l.split_whitespace().nth(3) == Some(state)),
             "no row {env} {state}:\n{}",
             run.stdout
         );
@@ -402,7 +402,7 @@ fn pull_then_sync_round_trips_the_tricky_values_byte_exact() {
         .dir(dir.path())
         .run();
     run.assert_ok()
-        .assert_stdout_contains("secret/weather pulled to ./.env.dev (16 keys)")
+        .assert_stdout_contains("secret/weather pulled to ./.env.dev (16 keys, mode 0600)")
         .assert_no_leak(&values);
     let path = dir.path().join(".env.dev");
     {
@@ -415,7 +415,9 @@ fn pull_then_sync_round_trips_the_tricky_values_byte_exact() {
         text.starts_with("# Pulled by `kubectl kmcp secrets pull dev` at "),
         "{text}"
     );
-    assert!(text.contains(&format!("from Secret weather in namespace {source}")));
+    assert!(text.contains(&format!(
+        "# Secret weather, namespace {source}, context admin\n"
+    )));
     let keys: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_once('=').map(|(k, _)| k))
@@ -452,8 +454,8 @@ fn pull_then_sync_round_trips_the_tricky_values_byte_exact() {
         .run();
     run.assert_ok();
     assert_eq!(
-        run.stdout.lines().skip(3).collect::<Vec<_>>(),
-        text.lines().skip(3).collect::<Vec<_>>()
+        run.stdout.lines().skip(1).collect::<Vec<_>>(),
+        text.lines().skip(1).collect::<Vec<_>>()
     );
 }
 
