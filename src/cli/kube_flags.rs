@@ -145,6 +145,18 @@ pub fn parse_duration(text: &str) -> std::result::Result<DurationArg, String> {
     Ok(DurationArg((!total.is_zero()).then_some(total)))
 }
 
+impl KubeFlags {
+    /// The flags for acting on a kmcp.yaml environment: its `context:` unless `--context` was
+    /// given (the command line wins).
+    pub fn for_environment(&self, env: &crate::core::project::Environment) -> KubeFlags {
+        let mut flags = self.clone();
+        if flags.context.is_none() {
+            flags.context = env.context.clone();
+        }
+        flags
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,17 +188,5 @@ mod tests {
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("s").is_err());
-    }
-}
-
-impl KubeFlags {
-    /// The flags for acting on a kmcp.yaml environment: its `context:` unless `--context` was
-    /// given (the command line wins).
-    pub fn for_environment(&self, env: &crate::core::project::Environment) -> KubeFlags {
-        let mut flags = self.clone();
-        if flags.context.is_none() {
-            flags.context = env.context.clone();
-        }
-        flags
     }
 }

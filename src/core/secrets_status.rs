@@ -429,13 +429,15 @@ mod tests {
     }
 
     fn secret(items: &[(&str, &str)], changed: &str) -> Secret {
-        let mut s = Secret::default();
-        s.data = Some(
-            items
-                .iter()
-                .map(|(k, v)| (k.to_string(), ByteString(v.as_bytes().to_vec())))
-                .collect(),
-        );
+        let mut s = Secret {
+            data: Some(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), ByteString(v.as_bytes().to_vec())))
+                    .collect(),
+            ),
+            ..Secret::default()
+        };
         s.metadata.managed_fields = Some(vec![ManagedFieldsEntry {
             time: Some(Time(changed.parse().unwrap())),
             ..Default::default()

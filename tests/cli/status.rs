@@ -218,7 +218,7 @@ fn status_shows_every_state_across_two_clusters() {
         .collect();
     assert_eq!(
         first,
-        ["ENVIRONMENT", "CONTEXT", "NAMESPACE", "SECRET", "STATE"]
+        ["ENVIRONMENT", "CONTEXT", "NAMESPACE", "STATE", "SECRET"]
     );
     for (env, state) in expected {
         assert!(
