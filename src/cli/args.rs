@@ -35,7 +35,8 @@ pub enum DryRun {
   kubectl kmcp secrets sync staging --from-file .env.staging --dry-run
   kubectl kmcp secrets sync production --dry-run=server
   kubectl kmcp secrets sync staging --yes --restart
-  kubectl kmcp secrets sync -e staging --dry-run -o yaml | kubeseal -o yaml")]
+  kubectl kmcp secrets sync -e staging --dry-run -o yaml | kubeseal -o yaml
+  kubectl kmcp secrets sync --all --dry-run=server")]
 #[group(id = "env", required = true, multiple = false)]
 pub struct SyncArgs {
     /// The environment in kmcp.yaml's `secrets` (e.g. staging); or give it with -e
@@ -44,6 +45,10 @@ pub struct SyncArgs {
     /// The environment in kmcp.yaml's `secrets`, as deploy and troubleshoot take it
     #[arg(short = 'e', long = "environment", value_name = "ENV", group = "env")]
     pub environment_flag: Option<String>,
+    /// Every enabled kubernetes environment, each in its own context: all plans first, one
+    /// confirmation (production asks on its own)
+    #[arg(long, group = "env", conflicts_with = "from_file", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub all: bool,
     /// The .env file to sync (default: the environment's `file`, else .env.<environment>; never .env)
     #[arg(long = "from-file", value_name = "FILE")]
     pub from_file: Option<PathBuf>,
@@ -139,8 +144,8 @@ pub struct DeployArgs {
 }
 
 impl SyncArgs {
-    /// The environment, given as the argument or with -e/--environment (clap requires exactly
-    /// one of them).
+    /// The environment, given as the argument or with -e/--environment (empty with `--all`;
+    /// clap requires exactly one of the three).
     pub fn environment(&self) -> &str {
         self.environment_arg
             .as_deref()

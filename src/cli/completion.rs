@@ -354,7 +354,11 @@ mod tests {
     #[test]
     fn a_prefix_filters_the_subcommands() {
         assert_eq!(values(&["tr"]).0, vec!["troubleshoot"]);
-        assert_eq!(values(&["secrets", ""]).0, vec!["sync"]);
+        assert_eq!(
+            values(&["secrets", ""]).0,
+            vec!["sync", "status", "diff", "pull"]
+        );
+        assert_eq!(values(&["secrets", "s"]).0, vec!["sync", "status"]);
     }
 
     #[test]

@@ -155,6 +155,18 @@ pub fn parse_duration(text: &str) -> std::result::Result<DurationArg, String> {
     Ok(DurationArg((!total.is_zero()).then_some(total)))
 }
 
+impl KubeFlags {
+    /// The flags for acting on a kmcp.yaml environment: its `context:` unless `--context` was
+    /// given (the command line wins).
+    pub fn for_environment(&self, env: &crate::core::project::Environment) -> KubeFlags {
+        let mut flags = self.clone();
+        if flags.context.is_none() {
+            flags.context = env.context.clone();
+        }
+        flags
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

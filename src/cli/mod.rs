@@ -11,12 +11,14 @@ pub mod args;
 pub mod completion;
 mod kube_flags;
 mod project_args;
+mod secrets_args;
 
 pub use args::{
     AuditArgs, CompletionArgs, DeployArgs, DryRun, FailOn, SyncArgs, TroubleshootArgs, VersionArgs,
 };
 pub use kube_flags::{DurationArg, KubeFlags, parse_bool, parse_duration};
 pub use project_args::ProjectArgs;
+pub use secrets_args::{DiffArgs, PullArgs, StatusArgs};
 
 /// Secrets of MCP servers on Kubernetes: sync .env files into Secrets, deploy MCPServers wired to
 /// them, audit every Secret reference, troubleshoot one server end to end.
@@ -56,6 +58,12 @@ pub enum Command {
 pub enum SecretsCommand {
     /// Sync an environment's .env file into its Kubernetes Secret
     Sync(SyncArgs),
+    /// Every environment of kmcp.yaml at a glance: in sync, drifted, missing keys, stale pods...
+    Status(StatusArgs),
+    /// Which keys a sync would add, change or remove (exit 1 when any)
+    Diff(DiffArgs),
+    /// Write an environment's Secret into its env file
+    Pull(PullArgs),
 }
 
 /// The workflow of the upstream kmcp docs, as this plugin runs it.
@@ -72,7 +80,11 @@ const ROOT_EXAMPLES: &str = "Examples:
   kubectl kmcp completion bash";
 
 const SECRETS_EXAMPLES: &str = "Examples:
+  kubectl kmcp secrets status
+  kubectl kmcp secrets diff staging
   kubectl kmcp secrets sync staging
+  kubectl kmcp secrets sync --all
+  kubectl kmcp secrets pull staging
   kubectl kmcp secrets sync production --from-file .env.prod --dry-run=server";
 
 /// Parses the process's arguments (clap exits with 2 on usage errors, 0 for --help/--version).

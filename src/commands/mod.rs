@@ -9,6 +9,8 @@ pub mod audit;
 pub mod cluster_checks;
 pub mod completion;
 pub mod deploy;
+pub mod secrets_pull;
+pub mod secrets_status;
 pub mod secrets_sync;
 pub mod troubleshoot;
 pub mod version;
@@ -31,6 +33,11 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Version(args) => version::run(&global, args).await,
         Command::Secrets(SecretsCommand::Sync(args)) => secrets_sync::run(&global, args).await,
+        Command::Secrets(SecretsCommand::Status(args)) => secrets_status::run(&global, args).await,
+        Command::Secrets(SecretsCommand::Diff(args)) => {
+            secrets_sync::diff::run(&global, args).await
+        }
+        Command::Secrets(SecretsCommand::Pull(args)) => secrets_pull::run(&global, args).await,
         Command::Deploy(args) => deploy::run(&global, args).await,
         Command::Audit(args) => audit::run(&global, args).await,
         Command::Troubleshoot(args) => troubleshoot::run(&global, args).await,

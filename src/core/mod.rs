@@ -8,13 +8,16 @@
 pub mod deploy_plan;
 pub mod diagnosis;
 pub mod envfile;
+pub mod envfile_write;
 pub mod findings;
 pub mod mcpserver;
+pub mod names;
 pub mod ownership;
 pub mod project;
 pub mod rbac;
 pub mod secret_hash;
 pub mod secret_plan;
+pub mod secrets_status;
 mod source;
 mod status;
 

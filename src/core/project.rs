@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::core::Source;
+pub use crate::core::names::{
+    check_dns_label, check_dns_subdomain, did_you_mean, environment_did_you_mean,
+};
 
 pub const FILE_NAME: &str = "kmcp.yaml";
 
@@ -149,6 +152,9 @@ pub struct Environment {
     pub file: Option<String>,
     pub secret_name: Option<String>,
     pub namespace: Option<String>,
+    /// The kubeconfig context of the environment's cluster (`context:`, a kubectl-kmcp
+    /// extension that upstream kmcp ignores); `--context` on the command line wins.
+    pub context: Option<String>,
     /// The line of the entry in kmcp.yaml, for messages.
     #[serde(skip)]
     pub line: u32,
@@ -211,6 +217,8 @@ struct RawEnvironment {
     secret_name: Option<String>,
     #[serde(default)]
     namespace: Option<String>,
+    #[serde(default)]
+    context: Option<String>,
     #[serde(flatten)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
@@ -252,7 +260,14 @@ where
     de.deserialize_option(Entries)
 }
 
-const ENV_KEYS: [&str; 5] = ["enabled", "provider", "file", "secretName", "namespace"];
+const ENV_KEYS: [&str; 6] = [
+    "enabled",
+    "provider",
+    "file",
+    "secretName",
+    "namespace",
+    "context",
+];
 
 impl Project {
     /// Reads and parses kmcp.yaml; a missing file is `NotFound` with the path looked at.
@@ -327,6 +342,7 @@ impl Project {
                 file: env.file.filter(|f| !f.is_empty()),
                 secret_name: env.secret_name.filter(|s| !s.is_empty()),
                 namespace: env.namespace.filter(|s| !s.is_empty()),
+                context: env.context.filter(|s| !s.trim().is_empty()),
                 line: env_line,
             });
         }
@@ -538,43 +554,6 @@ impl Project {
     }
 }
 
-/// A namespace name: a DNS-1123 label (at most 63 characters of `a-z`, `0-9`, `-`, starting and
-/// ending with a letter or digit). `Err` describes the rule, for messages.
-pub fn check_dns_label(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err("namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)".into())
-    }
-}
-
-/// A Secret name: a DNS-1123 subdomain (at most 253 characters, dot-separated DNS-1123 labels
-/// of lower-case letters, digits and '-'). `Err` describes the rule, for messages.
-pub fn check_dns_subdomain(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !part.starts_with('-')
-                && !part.ends_with('-')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err("Secret name (a DNS-1123 subdomain: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)".into())
-    }
-}
-
 /// A YAML scalar as text (a timestamp may be read as a string or a number).
 fn scalar_text(v: serde_json::Value) -> String {
     match v {
@@ -649,53 +628,6 @@ fn key_line(text: &str, from_line: u32, key: &str) -> Option<u32> {
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
-
-/// The known key closest to `word`: same letters ignoring case, `-`/`_`, or within edit
-/// distance 2.
-pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    let norm = |s: &str| s.to_lowercase().replace(['-', '_'], "");
-    if let Some(k) = known.iter().find(|k| norm(k) == norm(word)) {
-        return Some(k);
-    }
-    known
-        .iter()
-        .map(|k| (edit_distance(&k.to_lowercase(), &word.to_lowercase()), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-/// The defined environment a mistyped or shortened name most likely means: [`did_you_mean`],
-/// else the one environment the word starts (`prod` -> `production`, `stag` -> `staging`).
-pub fn environment_did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    if let Some(k) = did_you_mean(word, known) {
-        return Some(k);
-    }
-    let w = word.to_lowercase();
-    let mut starting = known
-        .iter()
-        .filter(|k| w.len() >= 2 && k.to_lowercase().starts_with(&w));
-    match (starting.next(), starting.next()) {
-        (Some(k), None) => Some(k),
-        _ => None,
-    }
-}
-
-/// The Levenshtein distance between two words.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -817,17 +749,6 @@ future_key: tolerated
         assert!(err.contains("did you mean \"staging\"?"), "{err}");
         let err = p.environment("qa").unwrap_err().to_string();
         assert!(!err.contains("did you mean"), "{err}");
-    }
-
-    #[test]
-    fn environment_did_you_mean_takes_a_unique_prefix() {
-        let known = ["local", "staging", "production", "preview"];
-        assert_eq!(environment_did_you_mean("prod", &known), Some("production"));
-        assert_eq!(environment_did_you_mean("Stag", &known), Some("staging"));
-        // `pr` starts two of them: no guess.
-        assert_eq!(environment_did_you_mean("pr", &known), None);
-        assert_eq!(environment_did_you_mean("p", &known), None);
-        assert_eq!(environment_did_you_mean("locl", &known), Some("local"));
     }
 
     #[test]
@@ -981,12 +902,22 @@ future_key: tolerated
                 .contains("symbolic link")
         );
     }
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
 
     #[test]
-    fn did_you_mean_handles_case_and_typos() {
-        assert_eq!(did_you_mean("secretname", &ENV_KEYS), Some("secretName"));
-        assert_eq!(did_you_mean("secret_name", &ENV_KEYS), Some("secretName"));
-        assert_eq!(did_you_mean("enabeld", &ENV_KEYS), Some("enabled"));
-        assert_eq!(did_you_mean("colour", &ENV_KEYS), None);
+    fn an_environment_may_name_its_kubeconfig_context() {
+        let text = "name: w\nsecrets:\n  staging:\n    enabled: true\n    provider: kubernetes\n    secretName: s\n    context: kind-staging\n  dev:\n    enabled: true\n    provider: kubernetes\n    secretName: s\n    context: ''\n";
+        let p = Project::parse(Path::new("kmcp.yaml"), text).unwrap();
+        assert_eq!(
+            p.environment("staging").unwrap().context.as_deref(),
+            Some("kind-staging")
+        );
+        assert_eq!(p.environment("dev").unwrap().context, None);
+        // A known key: no "unknown key" warning.
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod checks;
 pub mod palette;
 pub mod progress;
+pub mod status;
 pub mod sync;
 pub mod table;
 

@@ -11,5 +11,6 @@ mod hints;
 mod krew;
 mod safety;
 mod snapshots;
+mod status;
 mod sync;
 mod troubleshoot;

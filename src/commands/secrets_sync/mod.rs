@@ -21,6 +21,8 @@ use crate::error::{Error, Outcome, Result};
 use crate::render::sync::SyncResult;
 use crate::render::{self, Format, palette};
 
+mod all;
+pub mod diff;
 mod restart;
 mod write;
 
@@ -30,6 +32,9 @@ use write::write;
 /// Checks the flags, the project and the env file before connecting, resolves the namespace, then
 /// syncs (or prints the manifest with `--dry-run=client`).
 pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
+    if args.all {
+        return all::run(global, args).await;
+    }
     let client_dry_run = args.dry_run == Some(DryRun::Client);
     // Without -o, a dry run shows the masked plan (key names only); the manifest, which holds
     // the values, only with an explicit -o yaml|json (for kubeseal or kubectl apply).
@@ -46,6 +51,8 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     let project = args.project.load()?;
     render::print_project_warnings(&project);
     let env = project.kubernetes_environment(args.environment())?;
+    // The environment's `context:` in kmcp.yaml, unless --context says otherwise.
+    let global = &global.for_environment(env);
     let secret_name = env.secret_name.clone().unwrap_or_default();
 
     let path = resolve_env_file(&project, env, args.from_file.as_deref())?;

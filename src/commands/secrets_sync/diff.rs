@@ -1,0 +1,113 @@
+//! `kubectl kmcp secrets diff <environment>`: the key-level diff of sync's plan, written nowhere.
+//! Exit 0 when the Secret holds exactly the file's keys and values, 1 when it does not (as
+//! `kubectl diff` and `git diff --exit-code`). Keys and change kinds only, never a value.
+use k8s_openapi::api::core::v1::Secret;
+use kube::Api;
+use serde::Serialize;
+
+use super::{check_example, resolve_env_file};
+use crate::cli::{DiffArgs, KubeFlags};
+use crate::client::Action;
+use crate::core::Source;
+use crate::core::envfile;
+use crate::core::secret_plan::{self, Diff, KeyChange};
+use crate::error::{Error, Outcome, Result};
+use crate::render::{self, Format};
+
+/// The `-o json|yaml` document.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiffResult {
+    environment: String,
+    secret: String,
+    namespace: String,
+    context: Option<String>,
+    file: String,
+    /// Whether the Secret exists.
+    exists: bool,
+    /// Whether a sync would change any key.
+    differs: bool,
+    changes: Vec<KeyChange>,
+}
+
+pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
+    let format = args
+        .output
+        .require(&[Format::Table, Format::Json, Format::Yaml], "secrets diff")?;
+    let project = args.project.load()?;
+    render::print_project_warnings(&project);
+    let env = project.kubernetes_environment(&args.environment)?;
+    let secret_name = env.secret_name.clone().unwrap_or_default();
+    let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
+    eprintln!("Using env file {}", path.display());
+    let file = envfile::load(&path).map_err(|e| match e {
+        envfile::EnvFileError::Read { .. } => Error::Failed(e.to_string()),
+        other => Error::Refused(other.to_string()),
+    })?;
+    for w in &file.warnings {
+        eprintln!("warning: {w}");
+    }
+    check_example(&project, &file)?;
+
+    let conn = global.for_environment(env).connect().await?;
+    let context_ns = matches!(
+        conn.namespace_source,
+        Source::Kubeconfig | Source::InCluster
+    )
+    .then_some(conn.namespace.as_str());
+    let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
+    let context = conn
+        .context
+        .as_deref()
+        .map(|c| format!(" (context {c})"))
+        .unwrap_or_default();
+    eprintln!("Secret {secret_name} in namespace {ns}{context}");
+    let api: Api<Secret> = Api::namespaced(conn.client.clone(), &ns);
+    let live = conn
+        .call(
+            Action::new("get", "secrets", Some(&ns)).named(&secret_name),
+            api.get_opt(&secret_name),
+        )
+        .await?;
+    let desired: std::collections::BTreeMap<String, Vec<u8>> = file
+        .entries
+        .iter()
+        .map(|e| (e.key.clone(), e.value.as_bytes().to_vec()))
+        .collect();
+    let diff = Diff::between(
+        &desired,
+        &live
+            .as_ref()
+            .map(secret_plan::live_data)
+            .unwrap_or_default(),
+    );
+    let differs = live.is_none() || diff.data_changes();
+    match format {
+        Format::Table => {
+            if live.is_none() {
+                eprintln!(
+                    "secret {secret_name} does not exist in namespace {ns}: a sync would create it"
+                );
+            }
+            print!("{}", render::sync::diff_table(&diff));
+        }
+        _ => render::print_data(
+            format,
+            &DiffResult {
+                environment: env.name.clone(),
+                secret: secret_name.clone(),
+                namespace: ns.clone(),
+                context: conn.context.clone(),
+                file: file.path.display().to_string(),
+                exists: live.is_some(),
+                differs,
+                changes: diff.keys.clone(),
+            },
+        )?,
+    }
+    Ok(if differs {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
+}
