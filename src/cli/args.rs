@@ -14,9 +14,9 @@ use crate::render::Format;
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  kubectl kmcp version\n  kubectl kmcp version -o json")]
 pub struct VersionArgs {
-    /// Output format: table (plain text), json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
-    pub output: Format,
+    /// Output format: json or yaml (default: plain text, as kubectl version)
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Json, Format::Yaml]))]
+    pub output: Option<Format>,
     /// Print only the plugin's version; do not contact the cluster
     #[arg(long)]
     pub client: bool,
@@ -46,9 +46,12 @@ pub struct SyncArgs {
     /// Print the Secret (client) or the diff against the cluster (server) without changing anything
     #[arg(long = "dry-run", value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
-    /// Output format: yaml or json (the --dry-run manifest; otherwise the result), or table
-    #[arg(short = 'o', long = "output", value_enum)]
+    /// Output format: yaml or json (the --dry-run manifest; otherwise the result)
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Json, Format::Yaml]))]
     pub output: Option<Format>,
+    /// Print the table of key changes without its header line
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
     /// Do not ask for confirmation (required without a terminal to remove keys or write to production)
     #[arg(short = 'y', long)]
     pub yes: bool,
@@ -62,17 +65,20 @@ pub struct SyncArgs {
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # Deploy the project in this folder with the staging environment's Secret, wait until Ready
+  # Deploy the project in this folder with the staging environment's Secret,
+  # and wait until it is Ready
   kubectl kmcp deploy --environment staging --wait
 
   # Print the MCPServer for an HTTP server on port 8080 without a cluster
   kubectl kmcp deploy --transport http --port 8080 --dry-run
 
   # Run every pre-flight check and a server-side dry run, with an explicit image
-  kubectl kmcp deploy my-server --image ghcr.io/me/my-server:0.2.0 --environment prod --dry-run=server
+  kubectl kmcp deploy my-server --image ghcr.io/me/my-server:0.2.0 \\
+    --environment prod --dry-run=server
 
   # Override the framework's command and add a plain environment variable
-  kubectl kmcp deploy --command python --args src/main.py --env LOG_LEVEL=debug")]
+  kubectl kmcp deploy --command python --args src/main.py \\
+    --env LOG_LEVEL=debug")]
 pub struct DeployArgs {
     /// The MCPServer's name (default: kmcp.yaml's `name`, made a valid DNS-1123 name)
     pub name: Option<String>,
@@ -103,7 +109,7 @@ pub struct DeployArgs {
     #[arg(long = "dry-run", value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
     /// Output format of the manifest: yaml or json
-    #[arg(short = 'o', long = "output", value_enum)]
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Json, Format::Yaml]))]
     pub output: Option<Format>,
     /// Wait until the MCPServer is Ready
     #[arg(long)]
@@ -141,10 +147,12 @@ impl FailOn {
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # Check the Secret references of the MCPServers in the current namespace, and who can read them
+  # Check the Secret references of the MCPServers in the current namespace,
+  # and who can read those Secrets
   kubectl kmcp audit
 
-  # Every namespace, as JSON for CI; fail on warnings too (unreadable or unmanaged Secrets)
+  # Every namespace, as JSON for CI; fail on warnings too (unreadable or
+  # unmanaged Secrets)
   kubectl kmcp audit -A -o json --fail-on warning
 
   # Only who can read the Secrets of the servers in staging
@@ -160,8 +168,12 @@ pub struct AuditArgs {
     #[arg(short = 'l', long = "selector")]
     pub selector: Option<String>,
     /// Output format: table, wide, json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    #[arg(short = 'o', long = "output", default_value = "table",
+          value_parser = Format::parser(&[Format::Table, Format::Wide, Format::Json, Format::Yaml]))]
     pub output: Format,
+    /// Print the tables without their header lines
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
     /// Exit 1 when a finding is at or above this severity
     #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -186,8 +198,9 @@ Examples:
   # Check a server in a namespace, as JSON for a script
   kubectl kmcp troubleshoot -n staging my-server -o json
 
-Checks, in order: context, crd, mcpserver, namespace, secret, keys, drift, can-i, pods.
-Exit status: 0 when no check fails, 1 when one does. No Secret value is ever printed.")]
+Checks, in order: context, crd, mcpserver, namespace, secret, keys, drift,
+can-i, pods. Exit status: 0 when no check fails, 1 when one does (missing write
+rights are a warning). No Secret value is ever printed.")]
 pub struct TroubleshootArgs {
     /// The MCPServer to check (default: kmcp.yaml's `name`)
     // Its own id: `server` is the global `--server` flag's.
@@ -198,15 +211,19 @@ pub struct TroubleshootArgs {
     pub environment: Option<String>,
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// Output format: table, json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    /// Output format: table (details below it), wide (details and fixes as columns), json or yaml
+    #[arg(short = 'o', long = "output", default_value = "table",
+          value_parser = Format::parser(&[Format::Table, Format::Wide, Format::Json, Format::Yaml]))]
     pub output: Format,
+    /// Print the table without its header line
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # kubectl kmcp <TAB> (kubectl 1.26+ with kubectl's own completion loaded): link the completion
-  # entry point next to the plugin, e.g. in Krew's bin folder
+  # kubectl kmcp <TAB> (kubectl 1.26+ with kubectl's own completion loaded):
+  # link the completion entry point next to the plugin (in Krew's bin folder)
   ln -s kubectl-kmcp \"${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-kmcp\"
 
   # kubectl-kmcp <TAB> typed directly
@@ -217,5 +234,27 @@ pub struct TroubleshootArgs {
 pub struct CompletionArgs {
     /// The shell to print the completion script for
     #[arg(value_enum)]
-    pub shell: Shell,
+    pub shell: CompletionShell,
+}
+
+/// The shells `completion` has a script for (clap_complete's, without elvish: kubectl has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+impl CompletionShell {
+    /// clap_complete's shell.
+    pub fn shell(self) -> Shell {
+        match self {
+            CompletionShell::Bash => Shell::Bash,
+            CompletionShell::Zsh => Shell::Zsh,
+            CompletionShell::Fish => Shell::Fish,
+            CompletionShell::PowerShell => Shell::PowerShell,
+        }
+    }
 }

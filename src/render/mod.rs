@@ -10,11 +10,14 @@ pub mod audit;
 pub mod checks;
 pub mod palette;
 pub mod progress;
+pub mod prompt;
 pub mod sync;
 pub mod table;
+pub mod text;
 
-/// `-o/--output`. Each command accepts the subset that makes sense for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+/// `-o/--output`. Each command offers only the formats it has: its `-o` parses with
+/// [`Format::parser`], so that help, completion and the usage error list exactly those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Table,
@@ -23,21 +26,10 @@ pub enum Format {
     Yaml,
 }
 
-impl Format {
-    /// Refuses a format the command does not support (a usage error, exit 2).
-    pub fn require(self, allowed: &[Format], command: &str) -> Result<Format> {
-        if allowed.contains(&self) {
-            Ok(self)
-        } else {
-            let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
-            Err(Error::Usage(format!(
-                "{command} does not support -o {}; use one of: {}",
-                self.name(),
-                names.join(", ")
-            )))
-        }
-    }
+/// Every format, in the order help lists them.
+const ALL: [Format; 4] = [Format::Table, Format::Wide, Format::Json, Format::Yaml];
 
+impl Format {
     /// The name as `-o` spells it.
     pub fn name(self) -> &'static str {
         match self {
@@ -46,6 +38,21 @@ impl Format {
             Format::Json => "json",
             Format::Yaml => "yaml",
         }
+    }
+
+    /// The `-o` value parser of a command that has exactly `formats`: any other value is a
+    /// usage error (exit 2) that lists them.
+    pub fn parser(
+        formats: &'static [Format],
+    ) -> impl clap::builder::TypedValueParser<Value = Format> {
+        use clap::builder::TypedValueParser;
+        clap::builder::PossibleValuesParser::new(formats.iter().map(|f| f.name())).map(
+            |name: String| {
+                ALL.into_iter()
+                    .find(|f| f.name() == name)
+                    .unwrap_or_default()
+            },
+        )
     }
 }
 

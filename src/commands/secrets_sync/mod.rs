@@ -30,7 +30,7 @@ use write::write;
 pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     let client_dry_run = args.dry_run == Some(DryRun::Client);
     let format = match args.output {
-        Some(f) => f.require(&[Format::Table, Format::Yaml, Format::Json], "secrets sync")?,
+        Some(f) => f,
         None if client_dry_run => Format::Yaml,
         None => Format::Table,
     };
@@ -234,7 +234,7 @@ async fn sync(
             .map_err(|r| Error::Refused(r.message(name, ns)))?;
     }
     if format == Format::Table {
-        print!("{}", render::sync::diff_table(&diff));
+        print!("{}", render::sync::diff_table(&diff, !args.no_headers));
         if !diff.data_changes() {
             print_metadata_note(live.as_ref());
         }
@@ -313,19 +313,9 @@ fn confirm(
             "{what}, which needs a confirmation, and there is no terminal to ask; nothing was changed. Re-run with --yes to confirm"
         )));
     }
-    if ask(&format!("{what}. Continue?"))? {
+    if render::prompt::confirm(&format!("{what}."))? {
         Ok(())
     } else {
         Err(Error::Refused("not confirmed; nothing was changed".into()))
     }
-}
-
-/// Asks a yes/no question on the terminal (stderr), `no` by default.
-fn ask(prompt: &str) -> Result<bool> {
-    let term = dialoguer::console::Term::stderr();
-    dialoguer::Confirm::new()
-        .with_prompt(prompt)
-        .default(false)
-        .interact_on(&term)
-        .map_err(|e| Error::Failed(format!("cannot read the answer: {e}")))
 }
