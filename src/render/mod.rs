@@ -81,15 +81,29 @@ pub fn print_data<T: Serialize>(format: Format, value: &T) -> Result<()> {
     Ok(())
 }
 
-/// Prints an error on stderr the way kubectl does (`error: ...`).
+/// Prints an error on stderr the way kubectl does (`error: ...`), wrapped at words on a
+/// terminal (see [`diagnostic`]).
 pub fn print_error(err: &Error) {
     let prefix = palette::paint("error:", palette::Tone::Alert, palette::stderr_color());
-    eprintln!("{prefix} {err}");
+    diagnostic(&format!("{prefix} {err}"));
+}
+
+/// Prints one diagnostic line on stderr. On a terminal it is wrapped at words to the terminal's
+/// width, names and `commands` kept whole (the terminal would break them anywhere); otherwise
+/// (logs, CI) it stays one line, for grep.
+pub fn diagnostic(line: &str) {
+    if palette::stderr_is_terminal() {
+        for l in text::wrap(line, text::stderr_width(), "", "  ") {
+            eprintln!("{l}");
+        }
+    } else {
+        eprintln!("{line}");
+    }
 }
 
 /// Prints kmcp.yaml's load warnings on stderr as `warning: kmcp.yaml:LINE: ...`.
 pub fn print_project_warnings(project: &Project) {
     for line in project.warning_lines() {
-        eprintln!("warning: {line}");
+        diagnostic(&format!("warning: {line}"));
     }
 }

@@ -499,7 +499,7 @@ fn dry_run_needs_no_kubeconfig_and_usage_errors_exit_2() {
         ),
         (
             vec!["deploy", "--dry-run", "-o", "table"],
-            "does not support -o table",
+            "[possible values: json, yaml]",
         ),
         // --timeout bounds --wait only: alone it would be ignored, so it is refused.
         (vec!["deploy", "--timeout", "5s", "--dry-run"], "--wait"),
@@ -645,8 +645,8 @@ async fn wait_times_out_with_the_conditions_and_pod_problems() {
         .assert_stderr_contains("is not Ready after 2s")
         .assert_stderr_contains("ResolvedRefs=False (SecretNotFound)")
         .assert_stderr_contains("SecretNotFound")
-        .assert_stderr_contains("secret weather-secrets not found")
-        .assert_stderr_contains(
+        .assert_stderr_says("secret weather-secrets not found")
+        .assert_stderr_says(
             "pod weather-tool-abc: container mcp-server waiting, CreateContainerConfigError",
         )
         // troubleshoot's checks: the Secret the server references is missing, with the fix.

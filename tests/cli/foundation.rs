@@ -162,7 +162,7 @@ fn bad_flags_are_usage_errors() {
     kmcp(&["version", "-o", "wide"])
         .run()
         .assert_code(2)
-        .assert_stderr_contains("use one of: table, json, yaml");
+        .assert_stderr_contains("[possible values: json, yaml]");
     kmcp(&["no-such-command"]).run().assert_code(2);
 }
 

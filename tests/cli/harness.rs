@@ -262,6 +262,20 @@ impl Run {
         self
     }
 
+    /// Like [`Run::assert_stderr_contains`] for prose that may be wrapped at word boundaries
+    /// (explanations below a table): spaces and line breaks compare as one space.
+    #[track_caller]
+    pub fn assert_stderr_says(&self, text: &str) -> &Self {
+        let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat(&self.stderr).contains(&flat(text)),
+            "stderr lacks {text:?} (even unwrapped):\n{}\nstdout:\n{}",
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(

@@ -9,4 +9,5 @@ mod foundation;
 mod krew;
 mod snapshots;
 mod sync;
+mod terminal;
 mod troubleshoot;

@@ -51,13 +51,13 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     let secret_name = env.secret_name.clone().unwrap_or_default();
 
     let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
-    eprintln!("Using env file {}", path.display());
+    render::diagnostic(&format!("Using env file {}", path.display()));
     let file = envfile::load(&path).map_err(|e| match e {
         envfile::EnvFileError::Read { .. } => Error::Failed(e.to_string()),
         other => Error::Refused(other.to_string()),
     })?;
     for w in &file.warnings {
-        eprintln!("warning: {w}");
+        render::diagnostic(&format!("warning: {w}"));
     }
     check_example(&project, &file)?;
     // The size limit, before connecting: nothing is sent for a Secret the server would refuse.
@@ -97,7 +97,9 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         .as_deref()
         .map(|c| format!(" (context {c})"))
         .unwrap_or_default();
-    eprintln!("Secret {secret_name} in namespace {namespace}{context}");
+    render::diagnostic(&format!(
+        "Secret {secret_name} in namespace {namespace}{context}"
+    ));
     sync(&conn, &args, env, &file, &desired, format).await
 }
 
