@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use clap_complete::Shell;
 
-use super::kube_flags::{DurationArg, parse_bool, parse_duration};
+use super::kube_flags::{DurationArg, parse_duration};
 use super::project_args::ProjectArgs;
 use crate::core::Severity;
 use crate::render::Format;
@@ -14,11 +14,11 @@ use crate::render::Format;
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  kubectl kmcp version\n  kubectl kmcp version -o json")]
 pub struct VersionArgs {
-    /// Output format: table (plain text), json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
-    pub output: Format,
+    /// Output format: json or yaml (default: plain text, as kubectl version)
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Json, Format::Yaml]))]
+    pub output: Option<Format>,
     /// Print only the plugin's version; do not contact the cluster
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long)]
     pub client: bool,
 }
 
@@ -38,6 +38,9 @@ pub enum DryRun {
   kubectl kmcp secrets sync -e staging --dry-run -o yaml | kubeseal -o yaml
   kubectl kmcp secrets sync --all --dry-run=server")]
 #[group(id = "env", required = true, multiple = false)]
+#[command(
+    override_usage = "kubectl kmcp secrets sync [OPTIONS] (ENVIRONMENT | -e ENV)\n       kubectl kmcp secrets sync [OPTIONS] --all"
+)]
 pub struct SyncArgs {
     /// The environment in kmcp.yaml's `secrets` (e.g. staging); or give it with -e
     #[arg(value_name = "ENVIRONMENT", group = "env")]
@@ -47,7 +50,7 @@ pub struct SyncArgs {
     pub environment_flag: Option<String>,
     /// Every enabled kubernetes environment, each in its own context: all plans first, one
     /// confirmation (production asks on its own)
-    #[arg(long, group = "env", conflicts_with = "from_file", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long, group = "env", conflicts_with = "from_file")]
     pub all: bool,
     /// The .env file to sync (default: the environment's `file`, else .env.<environment>; never .env)
     #[arg(long = "from-file", value_name = "FILE")]
@@ -58,40 +61,46 @@ pub struct SyncArgs {
     /// diff against the cluster (server)
     #[arg(long = "dry-run", value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
-    /// Output format: table, or yaml|json (with --dry-run: the manifest, values included;
-    /// otherwise the result)
-    #[arg(short = 'o', long = "output", value_enum)]
+    /// Output format: table (the default), or yaml|json (with --dry-run: the manifest, values
+    /// included; otherwise the result)
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Table, Format::Json, Format::Yaml]))]
     pub output: Option<Format>,
+    /// Print the table of key changes without its header line
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
     /// Do not ask for confirmation (required without a terminal to remove keys or write to production)
-    #[arg(short = 'y', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(short = 'y', long)]
     pub yes: bool,
     /// Take over a Secret that another tool writes (an owner reference, or External Secrets,
     /// Sealed Secrets, Helm, ... by field manager, label or annotation)
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long)]
     pub force: bool,
     /// Sync an env file with no variables (removes every key of the Secret)
-    #[arg(long = "allow-empty", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long = "allow-empty")]
     pub allow_empty: bool,
     /// Roll the MCPServers and Deployments that use the Secret after a change
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long)]
     pub restart: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # Deploy the project in this folder with the staging environment's Secret, wait until Ready
+  # Deploy the project in this folder with the staging environment's Secret,
+  # and wait until it is Ready
   kubectl kmcp deploy --environment staging --wait
 
   # Print the MCPServer for an HTTP server on port 8080 without a cluster
   kubectl kmcp deploy --transport http --port 8080 --dry-run
 
   # Run every pre-flight check and a server-side dry run, with an explicit image
-  kubectl kmcp deploy my-server --image ghcr.io/me/my-server:0.2.0 --environment prod --dry-run=server
+  kubectl kmcp deploy my-server --image ghcr.io/me/my-server:0.2.0 \\
+    --environment prod --dry-run=server
 
   # Override the framework's command and add a plain environment variable
-  kubectl kmcp deploy --command python --args src/main.py --env LOG_LEVEL=debug
+  kubectl kmcp deploy --command python --args src/main.py \\
+    --env LOG_LEVEL=debug
 
-  # Arguments: comma-separated or repeated; after `--` the ones that start with `-`
+  # Arguments: comma-separated or repeated; after `--` those starting with `-`
   kubectl kmcp deploy --command python --args src/main.py -- --transport http
 
   # A server without any Secret, on purpose
@@ -104,7 +113,7 @@ pub struct DeployArgs {
     #[arg(short = 'e', long, conflicts_with = "no_secret")]
     pub environment: Option<String>,
     /// Deploy without any Secret (no environment), on purpose
-    #[arg(long = "no-secret", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long = "no-secret")]
     pub no_secret: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
@@ -133,10 +142,10 @@ pub struct DeployArgs {
     #[arg(long = "dry-run", value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: Option<DryRun>,
     /// Output format of the manifest: yaml or json
-    #[arg(short = 'o', long = "output", value_enum)]
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Json, Format::Yaml]))]
     pub output: Option<Format>,
     /// Wait until the MCPServer is Ready
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long)]
     pub wait: bool,
     /// How long --wait waits (only with --wait)
     #[arg(long, default_value = "2m", value_parser = parse_duration, requires = "wait")]
@@ -182,10 +191,12 @@ impl FailOn {
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # Check the Secret references of the MCPServers in the current namespace, and who can read them
+  # Check the Secret references of the MCPServers in the current namespace,
+  # and who can read those Secrets
   kubectl kmcp audit
 
-  # Every namespace, as JSON for CI; fail on warnings too (unreadable or unmanaged Secrets)
+  # Every namespace, as JSON for CI; fail on warnings too (unreadable or
+  # unmanaged Secrets)
   kubectl kmcp audit -A -o json --fail-on warning
 
   # Only who can read the Secrets of the servers in staging
@@ -195,20 +206,24 @@ impl FailOn {
   kubectl kmcp audit -n staging -d ./weather-tool")]
 pub struct AuditArgs {
     /// Audit MCPServers in all namespaces
-    #[arg(short = 'A', long = "all-namespaces", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(short = 'A', long = "all-namespaces")]
     pub all_namespaces: bool,
     /// Label selector for the MCPServers (e.g. app.kubernetes.io/part-of=kmcp)
     #[arg(short = 'l', long = "selector")]
     pub selector: Option<String>,
     /// Output format: table, wide, json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    #[arg(short = 'o', long = "output", default_value = "table",
+          value_parser = Format::parser(&[Format::Table, Format::Wide, Format::Json, Format::Yaml]))]
     pub output: Format,
+    /// Print the tables without their header lines
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
     /// Exit 1 when a finding is at or above this severity
     #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     /// Show only who can read the referenced Secrets (the table's access section; the checks
     /// and the exit code stay the same)
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long)]
     pub access: bool,
     /// The project directory, for the required keys of .env.example and kmcp.yaml's namespaces
     #[arg(short = 'd', long = "project-dir", value_name = "DIR")]
@@ -227,8 +242,9 @@ Examples:
   # Check a server in a namespace, as JSON for a script
   kubectl kmcp troubleshoot -n staging my-server -o json
 
-Checks, in order: context, crd, mcpserver, namespace, secret, keys, drift, can-i, pods.
-Exit status: 0 when no check fails, 1 when one does. No Secret value is ever printed.")]
+Checks, in order: context, crd, mcpserver, namespace, secret, keys, drift,
+can-i, pods. Exit status: 0 when no check fails, 1 when one does (missing write
+rights are a warning). No Secret value is ever printed.")]
 pub struct TroubleshootArgs {
     /// The MCPServer to check (default: kmcp.yaml's `name`)
     // Its own id: `server` is the global `--server` flag's.
@@ -239,15 +255,19 @@ pub struct TroubleshootArgs {
     pub environment: Option<String>,
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// Output format: table, json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    /// Output format: table (details below it), wide (details and fixes as columns), json or yaml
+    #[arg(short = 'o', long = "output", default_value = "table",
+          value_parser = Format::parser(&[Format::Table, Format::Wide, Format::Json, Format::Yaml]))]
     pub output: Format,
+    /// Print the table without its header line
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # kubectl kmcp <TAB> (kubectl 1.26+ with kubectl's own completion loaded): link the completion
-  # entry point next to the plugin, e.g. in Krew's bin folder
+  # kubectl kmcp <TAB> (kubectl 1.26+ with kubectl's own completion loaded):
+  # link the completion entry point next to the plugin (in Krew's bin folder)
   ln -s kubectl-kmcp \"${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-kmcp\"
 
   # kubectl-kmcp <TAB> typed directly
@@ -258,5 +278,27 @@ pub struct TroubleshootArgs {
 pub struct CompletionArgs {
     /// The shell to print the completion script for
     #[arg(value_enum)]
-    pub shell: Shell,
+    pub shell: CompletionShell,
+}
+
+/// The shells `completion` has a script for (clap_complete's, without elvish: kubectl has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+impl CompletionShell {
+    /// clap_complete's shell.
+    pub fn shell(self) -> Shell {
+        match self {
+            CompletionShell::Bash => Shell::Bash,
+            CompletionShell::Zsh => Shell::Zsh,
+            CompletionShell::Fish => Shell::Fish,
+            CompletionShell::PowerShell => Shell::PowerShell,
+        }
+    }
 }

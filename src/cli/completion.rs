@@ -8,13 +8,17 @@
 //!   PATH with the words after `kmcp` (the last one is the word being completed, maybe empty) and
 //!   reads one candidate per line (`value<TAB>description`), then `:<directive>` as the last line
 //!   (cobra's ShellCompDirective). `kubectl_complete-kmcp` is a link to this binary; `cli::parse`
-//!   sends it here by its name. [`complete`] is that protocol's pure core.
-use std::ffi::OsString;
-use std::io::Write;
+//!   sends it to the hidden `__complete` command by its name. [`complete`] is that protocol's
+//!   pure core; values only the shell can list (environments of kmcp.yaml, namespaces,
+//!   contexts, MCPServers) come back as a [`Pending`] lookup that `commands::completion` fills.
+
+use std::path::PathBuf;
 
 use clap::builder::ValueHint;
-use clap::{Arg, Command};
+use clap::{Arg, Command, FromArgMatches};
 use clap_complete::Shell;
+
+use super::{KubeFlags, ProjectArgs};
 
 /// The executable's name that the static scripts complete.
 pub const BINARY: &str = "kubectl-kmcp";
@@ -48,14 +52,67 @@ pub struct Candidate {
     pub help: Option<String>,
 }
 
-/// The answer to one completion request: candidates plus a cobra directive.
+/// Values that only the shell can list, from kmcp.yaml, the kubeconfig or the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The environments under kmcp.yaml's `secrets`.
+    Environments,
+    /// The cluster's namespaces.
+    Namespaces,
+    /// The kubeconfig's contexts.
+    Contexts,
+    /// The kubeconfig's clusters.
+    Clusters,
+    /// The kubeconfig's users.
+    Users,
+    /// The MCPServers of the namespace.
+    Servers,
+}
+
+/// A lookup to make before answering: its values that start with `current`, each after
+/// `prefix` (`--namespace=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub lookup: Lookup,
+    pub prefix: String,
+    pub current: String,
+}
+
+/// The answer to one completion request: candidates plus a cobra directive, and maybe a lookup
+/// whose values are still to be added ([`Completions::fill`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completions {
     pub candidates: Vec<Candidate>,
     pub directive: u32,
+    pub pending: Option<Pending>,
 }
 
 impl Completions {
+    /// No candidate, no file names.
+    fn nothing() -> Completions {
+        Completions {
+            candidates: Vec::new(),
+            directive: directive::NO_FILE_COMP,
+            pending: None,
+        }
+    }
+
+    /// Adds the looked-up `values` that match the pending lookup (sorted, once each).
+    pub fn fill(mut self, mut values: Vec<String>) -> Completions {
+        if let Some(p) = self.pending.take() {
+            values.sort();
+            values.dedup();
+            self.candidates.extend(
+                values
+                    .into_iter()
+                    .map(|v| format!("{}{v}", p.prefix))
+                    .filter(|v| v.starts_with(&p.current))
+                    .map(|value| Candidate { value, help: None }),
+            );
+        }
+        self
+    }
+
     /// kubectl's plugin completion format: `value\thelp` lines, then `:<directive>`.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -72,23 +129,34 @@ impl Completions {
     }
 }
 
-/// Prints the completions of `words` (the words after `kmcp`, the last one being completed) and
-/// exits 0. Never fails: a completion that cannot be computed is an empty list.
-pub fn complete_and_exit(cmd: Command, words: &[OsString]) -> ! {
-    let words: Vec<String> = words
-        .iter()
-        .map(|w| w.to_string_lossy().into_owned())
-        .collect();
-    let answer = complete(cmd, &words);
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(answer.render().as_bytes());
-    let _ = out.flush();
-    std::process::exit(0)
+/// The global flags and the project location (`-d`, `-f`) given among `words` before the one
+/// being completed, for the lookups. A line that does not parse yet gives what it can.
+pub fn context_of(words: &[String]) -> (KubeFlags, ProjectArgs) {
+    let before = words.split_last().map(|(_, b)| b).unwrap_or(&[]);
+    let argv = std::iter::once(BINARY.to_string()).chain(before.iter().cloned());
+    let Ok(matches) = super::command()
+        .ignore_errors(true)
+        .try_get_matches_from(argv)
+    else {
+        return (KubeFlags::default(), ProjectArgs::default());
+    };
+    let flags = KubeFlags::from_arg_matches(&matches).unwrap_or_default();
+    let mut deepest = &matches;
+    while let Some((_, sub)) = deepest.subcommand() {
+        deepest = sub;
+    }
+    let path = |id: &str| deepest.try_get_one::<PathBuf>(id).ok().flatten().cloned();
+    let project = ProjectArgs {
+        project_dir: path("project_dir"),
+        file: path("file"),
+    };
+    (flags, project)
 }
 
 /// What a flag's value can be completed with.
 enum ValueKind<'a> {
     Choices(&'a Arg),
+    Lookup(Lookup),
     Files,
     Dirs,
     Free,
@@ -98,6 +166,19 @@ enum ValueKind<'a> {
 fn value_kind(arg: &Arg) -> ValueKind<'_> {
     if !arg.get_possible_values().is_empty() {
         return ValueKind::Choices(arg);
+    }
+    let lookup = match arg.get_id().as_str() {
+        "environment" | "environment_arg" | "environment_flag" => Some(Lookup::Environments),
+        "namespace" => Some(Lookup::Namespaces),
+        "context" => Some(Lookup::Contexts),
+        "cluster" => Some(Lookup::Clusters),
+        "user" => Some(Lookup::Users),
+        // troubleshoot's SERVER (`server` is the global --server URL)
+        "server_name" => Some(Lookup::Servers),
+        _ => None,
+    };
+    if let Some(lookup) = lookup {
+        return ValueKind::Lookup(lookup);
     }
     match arg.get_value_hint() {
         ValueHint::DirPath => ValueKind::Dirs,
@@ -153,7 +234,7 @@ fn choices(arg: &Arg, prefix: &str, current: &str) -> Completions {
         .collect();
     Completions {
         candidates,
-        directive: directive::NO_FILE_COMP,
+        ..Completions::nothing()
     }
 }
 
@@ -161,13 +242,23 @@ fn choices(arg: &Arg, prefix: &str, current: &str) -> Completions {
 fn values_of(arg: &Arg, prefix: &str, current: &str) -> Completions {
     let directive = match value_kind(arg) {
         ValueKind::Choices(arg) => return choices(arg, prefix, current),
+        ValueKind::Lookup(lookup) => {
+            return Completions {
+                pending: Some(Pending {
+                    lookup,
+                    prefix: prefix.to_string(),
+                    current: current.to_string(),
+                }),
+                ..Completions::nothing()
+            };
+        }
         ValueKind::Files => directive::DEFAULT,
         ValueKind::Dirs => directive::FILTER_DIRS,
         ValueKind::Free => directive::NO_FILE_COMP,
     };
     Completions {
-        candidates: Vec::new(),
         directive,
+        ..Completions::nothing()
     }
 }
 
@@ -240,10 +331,7 @@ pub fn complete(mut cmd: Command, words: &[String]) -> Completions {
                 answer.directive |= directive::NO_SPACE;
                 answer
             }
-            None => Completions {
-                candidates: Vec::new(),
-                directive: directive::NO_FILE_COMP,
-            },
+            None => Completions::nothing(),
         };
     }
     if !only_positionals && current.starts_with('-') {
@@ -261,7 +349,7 @@ pub fn complete(mut cmd: Command, words: &[String]) -> Completions {
             .collect();
         return Completions {
             candidates,
-            directive: directive::NO_FILE_COMP,
+            ..Completions::nothing()
         };
     }
     // A positional argument.
@@ -276,10 +364,7 @@ pub fn complete(mut cmd: Command, words: &[String]) -> Completions {
         });
     match positional {
         Some(arg) => values_of(arg, "", current),
-        None => Completions {
-            candidates: Vec::new(),
-            directive: directive::NO_FILE_COMP,
-        },
+        None => Completions::nothing(),
     }
 }
 
@@ -288,7 +373,9 @@ pub fn complete(mut cmd: Command, words: &[String]) -> Completions {
 fn flags(node: &Command, current: &str, used: &[String]) -> Completions {
     let mut candidates = Vec::new();
     for arg in node.get_arguments() {
-        if arg.is_positional() || arg.is_hide_set() {
+        // The global flags are hidden from help (`kubectl kmcp options` lists them), not from
+        // completion.
+        if arg.is_positional() || (arg.is_hide_set() && !arg.is_global_set()) {
             continue;
         }
         let repeatable = matches!(
@@ -317,7 +404,7 @@ fn flags(node: &Command, current: &str, used: &[String]) -> Completions {
     candidates.retain(|c| c.value.starts_with(current));
     Completions {
         candidates,
-        directive: directive::NO_FILE_COMP,
+        ..Completions::nothing()
     }
 }
 
@@ -386,18 +473,117 @@ mod tests {
 
     #[test]
     fn flag_values_are_completed() {
-        assert_eq!(
-            values(&["version", "-o", ""]).0,
-            vec!["table", "wide", "json", "yaml"]
-        );
+        assert_eq!(values(&["version", "-o", ""]).0, vec!["json", "yaml"]);
         assert_eq!(values(&["version", "--output", "j"]).0, vec!["json"]);
         let (got, directive) = values(&["version", "--output=y"]);
         assert_eq!(got, vec!["--output=yaml"]);
         assert_eq!(directive & directive::NO_SPACE, directive::NO_SPACE);
         assert_eq!(
             values(&["completion", ""]).0,
-            vec!["bash", "elvish", "fish", "powershell", "zsh"]
+            vec!["bash", "zsh", "fish", "powershell"]
         );
+    }
+
+    /// Each command completes only the -o formats it has.
+    #[test]
+    fn output_formats_are_each_commands_own() {
+        let table_ones = vec!["table", "wide", "json", "yaml"];
+        assert_eq!(values(&["audit", "-o", ""]).0, table_ones);
+        assert_eq!(values(&["troubleshoot", "-o", ""]).0, table_ones);
+        assert_eq!(values(&["deploy", "-o", ""]).0, vec!["json", "yaml"]);
+        assert_eq!(
+            values(&["secrets", "sync", "-o", ""]).0,
+            vec!["table", "json", "yaml"]
+        );
+        assert!(
+            values(&["audit", "--no"])
+                .0
+                .contains(&"--no-headers".to_string())
+        );
+        assert!(
+            values(&["troubleshoot", "--no"])
+                .0
+                .contains(&"--no-headers".to_string())
+        );
+    }
+
+    fn pending(words: &[&str]) -> Option<Pending> {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        complete(crate::cli::command(), &words).pending
+    }
+
+    #[test]
+    fn names_are_looked_up_by_the_shell() {
+        let p = pending(&["troubleshoot", "-n", "st"]).unwrap();
+        assert_eq!((p.lookup, p.current.as_str()), (Lookup::Namespaces, "st"));
+        let p = pending(&["audit", "--namespace=st"]).unwrap();
+        assert_eq!(
+            (p.lookup, p.prefix.as_str()),
+            (Lookup::Namespaces, "--namespace=")
+        );
+        assert_eq!(
+            pending(&["--context", ""]).unwrap().lookup,
+            Lookup::Contexts
+        );
+        assert_eq!(
+            pending(&["secrets", "sync", ""]).unwrap().lookup,
+            Lookup::Environments
+        );
+        assert_eq!(
+            pending(&["troubleshoot", "--environment", "p"])
+                .unwrap()
+                .lookup,
+            Lookup::Environments
+        );
+        assert_eq!(
+            pending(&["troubleshoot", ""]).unwrap().lookup,
+            Lookup::Servers
+        );
+        assert_eq!(pending(&["troubleshoot", "--o"]), None);
+        let filled = complete(
+            crate::cli::command(),
+            &["audit".into(), "--namespace=st".into()],
+        )
+        .fill(vec!["staging".into(), "default".into(), "staging".into()]);
+        let got: Vec<String> = filled.candidates.into_iter().map(|c| c.value).collect();
+        assert_eq!(got, vec!["--namespace=staging"]);
+    }
+
+    #[test]
+    fn the_lookups_read_the_flags_typed_so_far() {
+        let words: Vec<String> = [
+            "troubleshoot",
+            "-d",
+            "proj",
+            "--context",
+            "dev",
+            "-n",
+            "ns",
+            "",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+        let (flags, project) = context_of(&words);
+        assert_eq!(flags.context.as_deref(), Some("dev"));
+        assert_eq!(flags.namespace.as_deref(), Some("ns"));
+        assert_eq!(project.project_dir, Some(PathBuf::from("proj")));
+        // Half a command line still gives its flags.
+        let words: Vec<String> = ["--kubeconfig", "/k", "secrets", "sync", "--bogus", ""]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let (flags, _) = context_of(&words);
+        assert_eq!(flags.kubeconfig, Some(PathBuf::from("/k")));
+    }
+
+    #[test]
+    fn global_flags_are_completed_though_hidden_from_help() {
+        let (got, _) = values(&["audit", "--kube"]);
+        assert_eq!(got, vec!["--kubeconfig"]);
+        let (got, _) = values(&[""]);
+        assert!(got.contains(&"options".to_string()), "{got:?}");
+        assert!(!got.contains(&"__complete".to_string()), "{got:?}");
     }
 
     #[test]
@@ -425,6 +611,7 @@ mod tests {
                 },
             ],
             directive: directive::NO_FILE_COMP,
+            pending: None,
         };
         assert_eq!(answer.render(), "sync\tSync it\nx\n:4\n");
     }

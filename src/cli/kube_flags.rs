@@ -55,7 +55,7 @@ pub struct KubeFlags {
     )]
     pub certificate_authority: Option<PathBuf>,
     /// If true, the server's certificate will not be checked for validity (insecure)
-    #[arg(long, global = true, help_heading = "Kubernetes flags", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long, global = true, help_heading = "Kubernetes flags")]
     pub insecure_skip_tls_verify: bool,
     /// Server name to use for server certificate validation
     #[arg(long, global = true, help_heading = "Kubernetes flags")]

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub mod args;
 pub mod completion;
@@ -14,7 +14,8 @@ mod project_args;
 mod secrets_args;
 
 pub use args::{
-    AuditArgs, CompletionArgs, DeployArgs, DryRun, FailOn, SyncArgs, TroubleshootArgs, VersionArgs,
+    AuditArgs, CompletionArgs, CompletionShell, DeployArgs, DryRun, FailOn, SyncArgs,
+    TroubleshootArgs, VersionArgs,
 };
 pub use kube_flags::{DurationArg, KubeFlags, parse_bool, parse_duration};
 pub use project_args::ProjectArgs;
@@ -26,7 +27,6 @@ pub use secrets_args::{DiffArgs, PullArgs, StatusArgs};
 #[command(
     name = "kubectl kmcp",
     version,
-    propagate_version = true,
     max_term_width = 100,
     after_help = ROOT_EXAMPLES
 )]
@@ -52,6 +52,20 @@ pub enum Command {
     Troubleshoot(TroubleshootArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell)
     Completion(CompletionArgs),
+    /// List the global flags (kubectl's connection flags), accepted by every command
+    #[command(after_help = OPTIONS_EXAMPLES)]
+    Options,
+    /// Answer a completion request: the words after `kubectl kmcp`, the last being completed
+    /// (cobra's `__complete`; `kubectl_complete-kmcp` runs this too)
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+/// The words of a completion request.
+#[derive(Debug, Clone, Args)]
+pub struct CompleteArgs {
+    #[arg(num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +82,8 @@ pub enum SecretsCommand {
 
 /// The workflow of the upstream kmcp docs, as this plugin runs it.
 const ROOT_EXAMPLES: &str = "Examples:
-  # Sync the staging .env file of the project in this folder into its Secret, then deploy
+  # Sync the staging .env file of the project in this folder into its Secret,
+  # then deploy
   kubectl kmcp secrets sync staging
   kubectl kmcp deploy --environment staging
 
@@ -76,8 +91,17 @@ const ROOT_EXAMPLES: &str = "Examples:
   kubectl kmcp audit -A
   kubectl kmcp troubleshoot my-mcp-server -n staging
 
-  # Shell completion for `kubectl kmcp <TAB>` (see `kubectl kmcp completion --help`)
+  # Shell completion for `kubectl kmcp <TAB>`
+  # (see `kubectl kmcp completion --help`)
   kubectl kmcp completion bash";
+
+const OPTIONS_EXAMPLES: &str = "Examples:
+  kubectl kmcp options
+  kubectl kmcp audit --context staging -n kmcp --as jane";
+
+/// The last line of every help: where the global flags are (they are not repeated in each help).
+pub const OPTIONS_LINE: &str =
+    "Use \"kubectl kmcp options\" for a list of global command-line options.";
 
 const SECRETS_EXAMPLES: &str = "Examples:
   kubectl kmcp secrets status
@@ -95,11 +119,24 @@ const SECRETS_EXAMPLES: &str = "Examples:
 pub fn parse() -> Cli {
     let args: Vec<OsString> = std::env::args_os().collect();
     let argv0 = args.first().map(|a| program_name(a)).unwrap_or_default();
-    if argv0 == COMPLETION_ENTRY_POINT {
-        completion::complete_and_exit(command(), &args[1..]);
-    }
-    if args.get(1).is_some_and(|a| a == "__complete") {
-        completion::complete_and_exit(command(), &args[2..]);
+    let completing = if argv0 == COMPLETION_ENTRY_POINT {
+        Some(1)
+    } else if args.get(1).is_some_and(|a| a == "__complete") {
+        Some(2)
+    } else {
+        None
+    };
+    // The words go to the completion as they are: none of them is a flag of this run.
+    if let Some(skip) = completing {
+        let words = args
+            .iter()
+            .skip(skip)
+            .map(|w| w.to_string_lossy().into_owned())
+            .collect();
+        return Cli {
+            global: KubeFlags::default(),
+            command: Command::Complete(CompleteArgs { words }),
+        };
     }
     let matches = command()
         .bin_name(display_name(&argv0))
@@ -107,9 +144,81 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
 }
 
-/// The clap command tree (for parsing, help, and completion).
+/// The clap command tree (for parsing, help, and completion). The global flags are hidden from
+/// every help (`kubectl kmcp options` lists them), and each help prints its examples verbatim.
 pub fn command() -> clap::Command {
-    Cli::command()
+    let cmd = Cli::command().mut_args(|a| if a.is_global_set() { a.hide(true) } else { a });
+    verbatim_examples(kubectl_booleans(cmd))
+}
+
+/// Parses `args` as [`parse`] does (the same command tree), returning clap's error instead of
+/// exiting: for tests and the completion.
+pub fn try_parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    Cli::from_arg_matches(&command().try_get_matches_from(args)?)
+}
+
+/// Every boolean flag takes kubectl's forms: `--flag`, `--flag=true|false` (and Go's `1`, `t`,
+/// `F`, ...), never a separate word (`--yes false` stays an argument). The flags are declared as
+/// plain `bool`s; this turns each of them into an optional, `=`-attached value in one place.
+fn kubectl_booleans(cmd: clap::Command) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    let mut cmd = cmd.mut_args(|a| {
+        if matches!(a.get_action(), clap::ArgAction::SetTrue) {
+            a.action(clap::ArgAction::Set)
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true")
+                .default_value("false")
+                .hide_default_value(true)
+                .value_name("true|false")
+                .value_parser(parse_bool)
+        } else {
+            a
+        }
+    });
+    for name in names {
+        cmd = cmd.mut_subcommand(name, kubectl_booleans);
+    }
+    cmd
+}
+
+/// clap wraps `after_help` to the terminal, which broke example commands and comments in the
+/// middle. The literal text of a help template is printed as written, so each command's
+/// examples move from `after_help` into its template, followed by [`OPTIONS_LINE`]. (A `{` of
+/// the examples is kept: clap writes an unknown `{tag}` back as it is.)
+fn verbatim_examples(mut cmd: clap::Command) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, verbatim_examples);
+    }
+    let examples = cmd
+        .get_after_help()
+        .map(|h| format!("{h}\n\n"))
+        .unwrap_or_default();
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n{examples}{OPTIONS_LINE}"
+    );
+    cmd.after_help(None::<&'static str>).help_template(template)
+}
+
+/// `kubectl kmcp options`: every global flag with its help, as `kubectl options` lists them.
+pub fn options_help() -> String {
+    let flags = KubeFlags::augment_args(clap::Command::new("options"))
+        .disable_help_flag(true)
+        .max_term_width(100)
+        .help_template("The following options can be passed to any command:\n\n{options}");
+    let mut flags = flags;
+    format!("{}\n", flags.render_help().to_string().trim_end())
 }
 
 /// The executable kubectl runs to complete `kubectl kmcp ...` (a link to this binary).
@@ -210,14 +319,13 @@ mod tests {
             (vec!["audit", "-A=True"], true),
             (vec!["audit"], false),
         ] {
-            let cli =
-                Cli::try_parse_from(std::iter::once("kubectl-kmcp").chain(argv.clone())).unwrap();
+            let cli = try_parse_from(std::iter::once("kubectl-kmcp").chain(argv.clone())).unwrap();
             match cli.command {
                 Command::Audit(a) => assert_eq!(a.all_namespaces, all, "{argv:?}"),
                 _ => unreachable!(),
             }
         }
-        let cli = Cli::try_parse_from([
+        let cli = try_parse_from([
             "kubectl-kmcp",
             "--insecure-skip-tls-verify=true",
             "secrets",
@@ -235,7 +343,7 @@ mod tests {
             }
             _ => unreachable!(),
         }
-        assert!(Cli::try_parse_from(["kubectl-kmcp", "audit", "-A=maybe"]).is_err());
+        assert!(try_parse_from(["kubectl-kmcp", "audit", "-A=maybe"]).is_err());
         assert_eq!(parse_bool("T"), Ok(true));
         assert_eq!(parse_bool("0"), Ok(false));
         assert!(parse_bool("yes").is_err());
@@ -246,24 +354,155 @@ mod tests {
         command().debug_assert();
     }
 
-    /// Every command a user can run (and every group) ends its help with examples of
-    /// `kubectl kmcp <that command>`.
-    #[test]
-    fn every_command_has_examples() {
-        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
-            let help = cmd
+    /// The help of `path` (`["secrets", "sync"]`) as `--help` prints it at 80 columns.
+    fn help_at_80(path: &[String]) -> String {
+        let argv = std::iter::once("kubectl-kmcp".to_string())
+            .chain(path.iter().cloned())
+            .chain(["--help".to_string()]);
+        let err = command()
+            .term_width(80)
+            .try_get_matches_from(argv)
+            .expect_err("--help prints the help");
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+        err.render().to_string()
+    }
+
+    /// Every visible command with its examples (the `after_help` of the declarations).
+    fn commands_and_examples() -> Vec<(Vec<String>, String)> {
+        fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
+            let examples = cmd
                 .get_after_help()
                 .map(|h| h.to_string())
                 .unwrap_or_default();
-            if !help.contains("Examples:") || !help.contains(&format!("kubectl kmcp{path}")) {
-                missing.push(format!("kubectl kmcp{path}"));
-            }
-            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            out.push((path.clone(), examples));
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                let mut p = path.clone();
+                p.push(sub.get_name().to_string());
+                walk(sub, p, out);
             }
         }
-        let mut missing = Vec::new();
-        walk(&command(), "", &mut missing);
-        assert!(missing.is_empty(), "no examples in the help of {missing:?}");
+        let mut out = Vec::new();
+        walk(&Cli::command(), Vec::new(), &mut out);
+        out
+    }
+
+    /// Every command a user can run (and every group) ends its help with examples of
+    /// `kubectl kmcp <that command>`, printed verbatim (never wrapped, at most 80 columns each),
+    /// then the one line that points to `kubectl kmcp options`; the global flags are not
+    /// repeated.
+    #[test]
+    fn every_help_prints_its_examples_verbatim_and_points_to_options() {
+        let all = commands_and_examples();
+        assert!(all.len() >= 8, "{all:?}");
+        for (path, examples) in all {
+            let name = format!("kubectl kmcp {}", path.join(" "));
+            assert!(
+                examples.starts_with("Examples:\n") && examples.contains(name.trim_end()),
+                "no examples of `{name}` in its help"
+            );
+            let help = help_at_80(&path);
+            assert!(
+                help.contains(&examples),
+                "examples of `{name}` not verbatim:\n{help}"
+            );
+            for line in examples.lines() {
+                assert!(
+                    line.chars().count() <= 80,
+                    "`{name}`: example line over 80 columns: {line:?}"
+                );
+            }
+            assert!(help.trim_end().ends_with(OPTIONS_LINE), "`{name}`:\n{help}");
+            assert!(
+                !help.contains("--kubeconfig"),
+                "`{name}` repeats the global flags:\n{help}"
+            );
+            for line in help.lines() {
+                assert!(
+                    line.chars().count() <= 80,
+                    "`{name}`: help line over 80: {line:?}"
+                );
+            }
+        }
+    }
+
+    /// `kubectl kmcp options` lists every global flag with its help.
+    #[test]
+    fn options_lists_every_global_flag() {
+        let text = options_help();
+        for flag in [
+            "--kubeconfig",
+            "--context",
+            "--cluster",
+            "--user",
+            "-n, --namespace",
+            "-s, --server",
+            "--token",
+            "--certificate-authority",
+            "--insecure-skip-tls-verify",
+            "--tls-server-name",
+            "--as <USER>",
+            "--as-group",
+            "--as-uid",
+            "--request-timeout",
+            "-v, --v",
+        ] {
+            assert!(text.contains(flag), "{flag} missing:\n{text}");
+        }
+        assert!(!text.contains("--help"), "{text}");
+        assert!(OPTIONS_LINE.len() <= 80);
+    }
+
+    /// -V/--version only on the top level, as `kubectl kmcp 0.1.0`; no elvish completion.
+    #[test]
+    fn version_only_at_the_top_and_no_elvish() {
+        let err = command()
+            .try_get_matches_from(["kubectl-kmcp", "--version"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayVersion);
+        assert_eq!(
+            err.render().to_string(),
+            format!("kubectl kmcp {}\n", env!("CARGO_PKG_VERSION"))
+        );
+        for sub in [
+            &["audit", "-V"][..],
+            &["secrets", "sync", "--version"],
+            &["completion", "-V"],
+        ] {
+            let argv = std::iter::once("kubectl-kmcp").chain(sub.iter().copied());
+            let err = command().try_get_matches_from(argv).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::UnknownArgument,
+                "{sub:?}"
+            );
+        }
+        let err = command()
+            .try_get_matches_from(["kubectl-kmcp", "completion", "elvish"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+
+    /// Each command accepts only its own -o formats; the usage error lists them (exit 2).
+    #[test]
+    fn each_command_has_its_own_output_formats() {
+        let refused = |argv: &[&str]| {
+            let argv = std::iter::once("kubectl-kmcp").chain(argv.iter().copied());
+            let err = command().try_get_matches_from(argv).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+            assert_eq!(err.exit_code(), 2);
+            err.render().to_string()
+        };
+        let msg = refused(&["version", "-o", "wide"]);
+        assert!(msg.contains("[possible values: json, yaml]"), "{msg}");
+        let msg = refused(&["deploy", "-o", "table"]);
+        assert!(msg.contains("[possible values: json, yaml]"), "{msg}");
+        refused(&["secrets", "sync", "staging", "-o", "wide"]);
+        for ok in [
+            &["troubleshoot", "-o", "wide"][..],
+            &["audit", "-o", "wide", "--no-headers"],
+        ] {
+            let argv = std::iter::once("kubectl-kmcp").chain(ok.iter().copied());
+            assert!(command().try_get_matches_from(argv).is_ok(), "{ok:?}");
+        }
     }
 }

@@ -8,25 +8,28 @@ use crate::render::Format;
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # Every environment of kmcp.yaml, each in its own context: in sync with its env file?
+  # Every environment of kmcp.yaml, each in its own context: in sync?
   kubectl kmcp secrets status
 
   # As JSON for a CI gate (exit 1 unless every enabled environment is in-sync)
   kubectl kmcp secrets status -o json
 
-States: in-sync, drifted, missing, missing-keys, stale-pods, not-managed, forbidden,
-unreachable, no-file, error, local, disabled. No value is ever printed.")]
+States: in-sync, drifted, missing, missing-keys, stale-pods, not-managed,
+forbidden, unreachable, no-file, error, local, disabled. No value is printed.")]
 pub struct StatusArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Output format: table, wide (with the env file and the hint), json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Table, Format::Wide, Format::Json, Format::Yaml]), default_value = "table")]
     pub output: Format,
+    /// Print the table without its header line
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # Which keys a sync of staging would add, change or remove (values never shown)
+  # Which keys a sync of staging would add, change or remove (no values)
   kubectl kmcp secrets diff staging
 
   # In a script: exit 0 when the Secret equals the file, 1 when it differs
@@ -34,19 +37,22 @@ pub struct StatusArgs {
 pub struct DiffArgs {
     /// The environment in kmcp.yaml's `secrets` (e.g. staging)
     pub environment: String,
-    /// The .env file to compare (default: the environment's `file`, else .env.<environment>, else .env)
+    /// The .env file to compare (default: the environment's `file`, else .env.<environment>)
     #[arg(long = "from-file", value_name = "FILE")]
     pub from_file: Option<PathBuf>,
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Output format: table, json or yaml
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(&[Format::Table, Format::Json, Format::Yaml]), default_value = "table")]
     pub output: Format,
+    /// Print the table of key changes without its header line
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
-  # Write staging's Secret into the environment's env file (.env.staging), mode 0600
+  # Write staging's Secret into its env file (.env.staging), mode 0600
   kubectl kmcp secrets pull staging
 
   # Into another file, replacing it; or to stdout
@@ -59,7 +65,7 @@ pub struct PullArgs {
     #[arg(long = "to", value_name = "FILE")]
     pub to: Option<PathBuf>,
     /// Replace an existing file
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", hide_default_value = true, value_name = "true|false", value_parser = super::kube_flags::parse_bool, action = clap::ArgAction::Set)]
+    #[arg(long)]
     pub force: bool,
     #[command(flatten)]
     pub project: ProjectArgs,

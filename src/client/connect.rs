@@ -18,6 +18,14 @@ pub struct KubeconfigView {
     pub namespace: Option<String>,
 }
 
+/// The names a kubeconfig defines, for completion.
+#[derive(Debug, Clone, Default)]
+pub struct KubeconfigNames {
+    pub contexts: Vec<String>,
+    pub clusters: Vec<String>,
+    pub users: Vec<String>,
+}
+
 /// What the flags mean for the connection. Declared here, in the shell's client, so that `cli`
 /// holds only the flags and knows nothing of kube.
 impl KubeFlags {
@@ -30,6 +38,19 @@ impl KubeFlags {
     /// (a missing or broken kubeconfig simply gives nothing), since this only serves defaults.
     pub fn kubeconfig_view(&self) -> KubeconfigView {
         kubeconfig_view(self)
+    }
+
+    /// The contexts, clusters and users of the kubeconfig kubectl would read; nothing when
+    /// there is none or it cannot be read (completion stays silent).
+    pub fn kubeconfig_names(&self) -> KubeconfigNames {
+        let Ok(Some(kc)) = kubeconfig(self) else {
+            return KubeconfigNames::default();
+        };
+        KubeconfigNames {
+            contexts: kc.contexts.into_iter().map(|c| c.name).collect(),
+            clusters: kc.clusters.into_iter().map(|c| c.name).collect(),
+            users: kc.auth_infos.into_iter().map(|u| u.name).collect(),
+        }
     }
 
     /// The namespace for commands that do not take it from kmcp.yaml: `-n`, else the context's,

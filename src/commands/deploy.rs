@@ -30,10 +30,7 @@ struct Target {
 /// Plans the MCPServer, checks everything before writing (pre-flight), applies it server-side, and
 /// waits with `--wait`.
 pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
-    let format = args
-        .output
-        .map(|f| f.require(&[Format::Yaml, Format::Json], "deploy"))
-        .transpose()?;
+    let format = args.output;
     let project = args.project.load_optional()?;
     if let Some(p) = &project {
         render::print_project_warnings(p);
@@ -621,7 +618,10 @@ async fn wait_ready(
         .into_iter()
         .filter(|c| matches!(c.status, CheckStatus::Warn | CheckStatus::Fail))
         .collect();
-    eprint!("{}", checks::render_table(&found));
+    eprint!(
+        "{}",
+        checks::render_table(&found, true, crate::render::text::stderr_width())
+    );
     eprintln!(
         "run `kubectl kmcp troubleshoot {name} -n {ns}` for every check, or wait longer with --timeout"
     );

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cluster_checks;
 pub mod completion;
 pub mod deploy;
+pub mod options;
 pub mod secrets_pull;
 pub mod secrets_status;
 pub mod secrets_sync;
@@ -42,5 +43,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Audit(args) => audit::run(&global, args).await,
         Command::Troubleshoot(args) => troubleshoot::run(&global, args).await,
         Command::Completion(args) => completion::run(args),
+        Command::Options => options::run(),
+        Command::Complete(args) => completion::complete(args).await,
     }
 }

@@ -151,7 +151,7 @@ fn refuse_overwrite(
         return Ok(Outcome::Success);
     }
     println!("What pulling would change in {}:", path.display());
-    print!("{}", render::sync::diff_table(&diff));
+    print!("{}", render::sync::diff_table(&diff, true));
     Err(Error::Refused(format!(
         "{} exists and differs from the Secret (the table shows the keys); nothing was written. Re-run with --force to replace it, pull into another file with --to FILE, or sync the file instead (`kubectl kmcp secrets sync {environment}`)",
         path.display()

@@ -22,10 +22,7 @@ use crate::render::progress::Progress;
 use crate::render::{self, Format};
 
 pub async fn run(global: &KubeFlags, args: StatusArgs) -> Result<Outcome> {
-    let format = args.output.require(
-        &[Format::Table, Format::Wide, Format::Json, Format::Yaml],
-        "secrets status",
-    )?;
+    let format = args.output;
     let project = args.project.load()?;
     render::print_project_warnings(&project);
     if project.environments.is_empty() {
@@ -57,7 +54,7 @@ pub async fn run(global: &KubeFlags, args: StatusArgs) -> Result<Outcome> {
         Format::Table | Format::Wide => {
             print!(
                 "{}",
-                render::status::render_table(&rows, format == Format::Wide)
+                render::status::render_table(&rows, format == Format::Wide, !args.no_headers)
             )
         }
         _ => render::print_data(format, &rows)?,

@@ -16,14 +16,12 @@ use crate::core::envfile;
 use crate::core::project::{Environment, Project};
 use crate::error::{Error, Outcome, Result};
 use crate::render::checks::{self, ServerChecks};
-use crate::render::{self, Format};
+use crate::render::{self, Format, text};
 
 /// Resolves the server, namespace and environment, gathers the facts, runs every check and prints
 /// them; exit 1 when one fails.
 pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> {
-    let format = args
-        .output
-        .require(&[Format::Table, Format::Json, Format::Yaml], "troubleshoot")?;
+    let format = args.output;
     let project = args.project.load_optional()?;
     if let Some(p) = &project {
         render::print_project_warnings(p);
@@ -191,7 +189,11 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
                 checks: &checks,
             },
         )?,
-        _ => print!("{}", checks::render_table(&checks)),
+        Format::Wide => print!("{}", checks::render_wide(&checks, !args.no_headers)),
+        Format::Table => print!(
+            "{}",
+            checks::render_table(&checks, !args.no_headers, text::stdout_width())
+        ),
     }
     Ok(if diagnosis::any_failed(&checks) {
         Outcome::Findings

@@ -4,7 +4,7 @@ use serde::Serialize;
 use crate::cli::{KubeFlags, VersionArgs};
 use crate::client::Action;
 use crate::error::{Outcome, Result};
-use crate::render::{self as output, Format};
+use crate::render as output;
 
 #[derive(Debug, Serialize)]
 pub struct VersionInfo {
@@ -25,9 +25,6 @@ pub struct ServerVersion {
 }
 
 pub async fn run(global: &KubeFlags, args: VersionArgs) -> Result<Outcome> {
-    let format = args
-        .output
-        .require(&[Format::Table, Format::Json, Format::Yaml], "version")?;
     let client = ClientVersion {
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
@@ -60,14 +57,14 @@ pub async fn run(global: &KubeFlags, args: VersionArgs) -> Result<Outcome> {
         }
     }
     let info = VersionInfo { client, server };
-    match format {
-        Format::Table => {
+    match args.output {
+        None => {
             println!("Client Version: v{}", info.client.version);
             if let Some(s) = &info.server {
                 println!("Server Version: {}", s.git_version);
             }
         }
-        other => output::print_data(other, &info)?,
+        Some(format) => output::print_data(format, &info)?,
     }
     Ok(outcome)
 }

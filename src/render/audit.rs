@@ -29,8 +29,14 @@ pub fn no_servers(scope: Option<&str>, selector: Option<&str>) -> String {
 }
 
 /// The table output: the references, a summary line, the access section (or only the access
-/// section with `--access`), then what to do about each problem.
-pub fn render_table(result: &AuditResult, wide: bool, access_only: bool) -> String {
+/// section with `--access`), then what to do about each problem. `show_headers` false drops the
+/// tables' header lines (`--no-headers`).
+pub fn render_table(
+    result: &AuditResult,
+    wide: bool,
+    access_only: bool,
+    show_headers: bool,
+) -> String {
     let mut out = String::new();
     if !access_only {
         let mut headers = vec!["namespace", "server", "via", "secret", "key", "status"];
@@ -55,7 +61,7 @@ pub fn render_table(result: &AuditResult, wide: bool, access_only: bool) -> Stri
             t.add_row(row);
         }
         if !result.references.is_empty() {
-            out.push_str(&table::render(&t));
+            out.push_str(&table::render_with(&t, show_headers));
         }
         out.push_str(&summary_line(&result.summary));
         out.push('\n');
@@ -97,7 +103,7 @@ pub fn render_table(result: &AuditResult, wide: bool, access_only: bool) -> Stri
                 notes.push(format!("note: namespace {}: {note}", a.namespace));
             }
         }
-        out.push_str(&table::render(&t));
+        out.push_str(&table::render_with(&t, show_headers));
         for n in notes {
             out.push_str(&n);
             out.push('\n');

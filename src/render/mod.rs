@@ -10,12 +10,15 @@ pub mod audit;
 pub mod checks;
 pub mod palette;
 pub mod progress;
+pub mod prompt;
 pub mod status;
 pub mod sync;
 pub mod table;
+pub mod text;
 
-/// `-o/--output`. Each command accepts the subset that makes sense for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+/// `-o/--output`. Each command offers only the formats it has: its `-o` parses with
+/// [`Format::parser`], so that help, completion and the usage error list exactly those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Table,
@@ -24,21 +27,10 @@ pub enum Format {
     Yaml,
 }
 
-impl Format {
-    /// Refuses a format the command does not support (a usage error, exit 2).
-    pub fn require(self, allowed: &[Format], command: &str) -> Result<Format> {
-        if allowed.contains(&self) {
-            Ok(self)
-        } else {
-            let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
-            Err(Error::Usage(format!(
-                "{command} does not support -o {}; use one of: {}",
-                self.name(),
-                names.join(", ")
-            )))
-        }
-    }
+/// Every format, in the order help lists them.
+const ALL: [Format; 4] = [Format::Table, Format::Wide, Format::Json, Format::Yaml];
 
+impl Format {
     /// The name as `-o` spells it.
     pub fn name(self) -> &'static str {
         match self {
@@ -47,6 +39,21 @@ impl Format {
             Format::Json => "json",
             Format::Yaml => "yaml",
         }
+    }
+
+    /// The `-o` value parser of a command that has exactly `formats`: any other value is a
+    /// usage error (exit 2) that lists them.
+    pub fn parser(
+        formats: &'static [Format],
+    ) -> impl clap::builder::TypedValueParser<Value = Format> {
+        use clap::builder::TypedValueParser;
+        clap::builder::PossibleValuesParser::new(formats.iter().map(|f| f.name())).map(
+            |name: String| {
+                ALL.into_iter()
+                    .find(|f| f.name() == name)
+                    .unwrap_or_default()
+            },
+        )
     }
 }
 
@@ -75,15 +82,29 @@ pub fn print_data<T: Serialize>(format: Format, value: &T) -> Result<()> {
     Ok(())
 }
 
-/// Prints an error on stderr the way kubectl does (`error: ...`).
+/// Prints an error on stderr the way kubectl does (`error: ...`), wrapped at words on a
+/// terminal (see [`diagnostic`]).
 pub fn print_error(err: &Error) {
     let prefix = palette::paint("error:", palette::Tone::Alert, palette::stderr_color());
-    eprintln!("{prefix} {err}");
+    diagnostic(&format!("{prefix} {err}"));
+}
+
+/// Prints one diagnostic line on stderr. On a terminal it is wrapped at words to the terminal's
+/// width, names and `commands` kept whole (the terminal would break them anywhere); otherwise
+/// (logs, CI) it stays one line, for grep.
+pub fn diagnostic(line: &str) {
+    if palette::stderr_is_terminal() {
+        for l in text::wrap(line, text::stderr_width(), "", "  ") {
+            eprintln!("{l}");
+        }
+    } else {
+        eprintln!("{line}");
+    }
 }
 
 /// Prints kmcp.yaml's load warnings on stderr as `warning: kmcp.yaml:LINE: ...`.
 pub fn print_project_warnings(project: &Project) {
     for line in project.warning_lines() {
-        eprintln!("warning: {line}");
+        diagnostic(&format!("warning: {line}"));
     }
 }

@@ -5,6 +5,7 @@ use comfy_table::{Cell, ColumnConstraint};
 
 use super::palette::Tone;
 use super::table::{self, toned};
+use super::text;
 use crate::core::secrets_status::{Row, State};
 
 /// The tone of an environment's state.
@@ -20,7 +21,7 @@ pub fn state_tone(state: State) -> Tone {
 /// The table of environments; `wide` adds the env file compared. The state comes before the
 /// Secret's name, which is often long (`weather-server-secrets-production`): no cell of this
 /// table is ever wrapped, so names stay whole, and on a narrow terminal the state stays in view.
-pub fn render_table(rows: &[Row], wide: bool) -> String {
+pub fn render_table(rows: &[Row], wide: bool, headers_line: bool) -> String {
     let mut headers = vec!["environment", "context", "namespace", "state", "secret"];
     if wide {
         headers.push("file");
@@ -43,20 +44,32 @@ pub fn render_table(rows: &[Row], wide: bool) -> String {
     for column in t.column_iter_mut() {
         column.set_constraint(ColumnConstraint::ContentWidth);
     }
-    let mut out = table::render(&t);
-    let mut details = table::table(["environment", "detail"]);
-    let mut any = false;
+    let mut out = table::render_with(&t, headers_line);
+    // Explanations go below the table, wrapped at word boundaries (never a squeezed cell).
+    let width = text::stdout_width();
+    let mut details = String::new();
     for r in rows.iter().filter(|r| !r.state.passes()) {
-        let mut lines = r.details.clone();
-        if let Some(hint) = &r.hint {
-            lines.push(format!("fix: {hint}"));
+        for (i, line) in r.details.iter().enumerate() {
+            let first = if i == 0 {
+                format!("{}: ", r.environment)
+            } else {
+                "  ".to_string()
+            };
+            for l in text::wrap(line, width, &first, "  ") {
+                details.push_str(&l);
+                details.push('\n');
+            }
         }
-        details.add_row(vec![Cell::new(&r.environment), Cell::new(lines.join("\n"))]);
-        any = true;
+        if let Some(hint) = &r.hint {
+            for l in text::wrap(hint, width, "  fix: ", "    ") {
+                details.push_str(&l);
+                details.push('\n');
+            }
+        }
     }
-    if any {
+    if !details.is_empty() {
         out.push('\n');
-        out.push_str(&table::render(&details));
+        out.push_str(&details);
     }
     out
 }
@@ -93,14 +106,15 @@ mod tests {
             ),
         ];
         assert_eq!(
-            render_table(&rows, false),
+            render_table(&rows, false, true),
             "ENVIRONMENT   CONTEXT   NAMESPACE   STATE     SECRET\n\
              staging       kind-a    ns          in-sync   s\n\
              prod          kind-a    ns          drifted   s\n\
              \n\
-             ENVIRONMENT   DETAIL\n\
-             prod          a sync would change A\n\
-             \u{20}             fix: kubectl kmcp secrets diff prod\n"
+             prod: a sync would change A\n\
+             \u{20} fix: kubectl kmcp secrets diff prod\n"
         );
+        // --no-headers: the rows only.
+        assert!(render_table(&rows, false, false).starts_with("staging "));
     }
 }

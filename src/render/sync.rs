@@ -24,8 +24,9 @@ pub struct SyncResult {
     pub restarted: Vec<String>,
 }
 
-/// The diff as a table of keys and their change, then the counts.
-pub fn diff_table(diff: &Diff) -> String {
+/// The diff as a table of keys and their change (without its header line when `headers` is
+/// false), then the counts.
+pub fn diff_table(diff: &Diff, headers: bool) -> String {
     let mut t = table::table(["key", "change"]);
     for k in &diff.keys {
         t.add_row(vec![
@@ -36,7 +37,7 @@ pub fn diff_table(diff: &Diff) -> String {
     let n = |c| diff.count(c);
     format!(
         "{}{} added, {} changed, {} removed, {} unchanged (values not shown)\n",
-        table::render(&t),
+        table::render_with(&t, headers),
         n(Change::Added),
         n(Change::Changed),
         n(Change::Removed),
@@ -128,7 +129,7 @@ mod tests {
             ("GONE".to_string(), b"x".to_vec()),
         ]
         .into();
-        let text = diff_table(&Diff::between(&desired, &live));
+        let text = diff_table(&Diff::between(&desired, &live), true);
         assert_eq!(
             text,
             "KEY       CHANGE\nAPI_KEY   changed\nGONE      removed\nKEEP      unchanged\n\

@@ -1,5 +1,7 @@
 //! The one table builder: kubectl-style tables (no borders, upper-case headers, three spaces
-//! between columns), styled and wrapped to the terminal only where colours are on.
+//! between columns), styled only where colours are on. As kubectl, a cell is never wrapped or
+//! squeezed, whatever the terminal's width: names, statuses and commands stay whole and
+//! copyable. Long explanations belong below the table (see `text::wrap`), not in a column.
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 
 use super::palette::{self, Tone};
@@ -13,12 +15,11 @@ where
     let mut t = Table::new();
     t.load_style(presets::NOTHING);
     if palette::stdout_color() {
-        t.enforce_styling()
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        t.enforce_styling();
     } else {
-        t.force_no_tty()
-            .set_content_arrangement(ContentArrangement::Disabled);
+        t.force_no_tty();
     }
+    t.set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(
         headers
             .into_iter()
@@ -37,9 +38,16 @@ pub fn toned(text: &str, tone: Tone) -> Cell {
 
 /// The table as text with trailing spaces removed from every line.
 pub fn render(table: &Table) -> String {
+    render_with(table, true)
+}
+
+/// The table as text; without its header line when `headers` is false (`--no-headers`). The
+/// header is always exactly one line, since cells are never wrapped.
+pub fn render_with(table: &Table, headers: bool) -> String {
     let mut out: String = table
         .to_string()
         .lines()
+        .skip(usize::from(!headers))
         .map(|l| format!("{}\n", l.trim_end()))
         .collect();
     if out.is_empty() {
@@ -64,6 +72,19 @@ mod tests {
         let text = render(&t);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines, ["NAME      STATUS", "weather   pass"]);
+    }
+
+    #[test]
+    fn cells_are_never_wrapped_and_headers_can_go() {
+        let long =
+            "app.kubernetes.io/name=weather-server,app.kubernetes.io/instance=weather-server";
+        let mut t = table(["name", "selector"]);
+        t.set_width(40);
+        t.add_row(vec![Cell::new("my-mcp-server"), Cell::new(long)]);
+        let text = render(&t);
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(text.contains(&format!("my-mcp-server   {long}")), "{text}");
+        assert_eq!(render_with(&t, false), format!("my-mcp-server   {long}\n"));
     }
 
     #[test]

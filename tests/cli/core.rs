@@ -1,5 +1,4 @@
 //! The shared core against the real API server: the typed MCPServer model and access checks.
-use clap::Parser;
 use kube::api::{Api, Patch, PatchParams};
 use kubectl_kmcp::client::access::{can_i_all, can_i_command};
 use kubectl_kmcp::core::mcpserver::{self, LocalRef, MCPServer};
@@ -12,7 +11,7 @@ async fn connect(extra: &[&str]) -> kubectl_kmcp::client::Connection {
     let mut argv = vec!["kubectl-kmcp", "--kubeconfig", kc.as_str()];
     argv.extend_from_slice(extra);
     argv.push("version");
-    kubectl_kmcp::cli::Cli::try_parse_from(argv)
+    kubectl_kmcp::cli::try_parse_from(argv)
         .unwrap()
         .global
         .connect()

@@ -4,7 +4,6 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use clap::Parser;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams};
 use kubectl_kmcp::core::mcpserver::MCPServer;
@@ -49,7 +48,7 @@ fn create_named_secret(c: &Cluster, ns: &str, name: &str, pairs: &[(&str, &str)]
 
 async fn client(c: &Cluster) -> kube::Client {
     let kc = c.kubeconfig.display().to_string();
-    kubectl_kmcp::cli::Cli::try_parse_from(["kubectl-kmcp", "--kubeconfig", kc.as_str(), "version"])
+    kubectl_kmcp::cli::try_parse_from(["kubectl-kmcp", "--kubeconfig", kc.as_str(), "version"])
         .unwrap()
         .global
         .connect()
@@ -516,7 +515,7 @@ fn dry_run_needs_no_kubeconfig_and_usage_errors_exit_2() {
         ),
         (
             vec!["deploy", "--dry-run", "-o", "table"],
-            "does not support -o table",
+            "[possible values: json, yaml]",
         ),
         // --timeout bounds --wait only: alone it would be ignored, so it is refused.
         (vec!["deploy", "--timeout", "5s", "--dry-run"], "--wait"),
@@ -679,8 +678,8 @@ async fn wait_times_out_with_the_conditions_and_pod_problems() {
         .assert_stderr_contains("is not Ready after 2s")
         .assert_stderr_contains("ResolvedRefs=False (SecretNotFound)")
         .assert_stderr_contains("SecretNotFound")
-        .assert_stderr_contains("secret weather-secrets not found")
-        .assert_stderr_contains(
+        .assert_stderr_says("secret weather-secrets not found")
+        .assert_stderr_says(
             "pod weather-tool-abc: container mcp-server waiting, CreateContainerConfigError",
         )
         // troubleshoot's checks: the Secret the server references is missing, with the fix.

@@ -166,7 +166,7 @@ fn bad_flags_are_usage_errors() {
     kmcp(&["version", "-o", "wide"])
         .run()
         .assert_code(2)
-        .assert_stderr_contains("use one of: table, json, yaml");
+        .assert_stderr_contains("[possible values: json, yaml]");
     kmcp(&["no-such-command"]).run().assert_code(2);
 }
 
@@ -187,7 +187,6 @@ fn bad_credentials_are_one_clear_line() {
 /// is not; the admin impersonating the restricted user is refused like it.
 #[tokio::test]
 async fn context_namespace_and_as_are_honoured_by_the_client() {
-    use clap::Parser;
     use k8s_openapi::api::core::v1::Secret;
     use kube::api::{Api, ListParams};
     use kubectl_kmcp::client::Action;
@@ -205,7 +204,7 @@ async fn context_namespace_and_as_are_honoured_by_the_client() {
         ];
         argv.extend_from_slice(extra);
         argv.push("version");
-        kubectl_kmcp::cli::Cli::try_parse_from(argv).unwrap().global
+        kubectl_kmcp::cli::try_parse_from(argv).unwrap().global
     };
     let list = |flags: kubectl_kmcp::cli::KubeFlags| async move {
         let conn = flags.connect().await.unwrap();
@@ -271,7 +270,7 @@ async fn context_namespace_and_as_are_honoured_by_the_client() {
             "no-such-ns-x",
             "version",
         ];
-        kubectl_kmcp::cli::Cli::try_parse_from(argv).unwrap().global
+        kubectl_kmcp::cli::try_parse_from(argv).unwrap().global
     };
     let conn = flags.connect().await.unwrap();
     let api: Api<Secret> = Api::namespaced(conn.client.clone(), "no-such-ns-x");

@@ -262,6 +262,20 @@ impl Run {
         self
     }
 
+    /// Like [`Run::assert_stderr_contains`] for prose that may be wrapped at word boundaries
+    /// (explanations below a table): spaces and line breaks compare as one space.
+    #[track_caller]
+    pub fn assert_stderr_says(&self, text: &str) -> &Self {
+        let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat(&self.stderr).contains(&flat(text)),
+            "stderr lacks {text:?} (even unwrapped):\n{}\nstdout:\n{}",
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -337,4 +351,36 @@ pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
         std::fs::write(path, content).unwrap();
     }
     dir
+}
+
+/// Runs the plugin with `args` on a pseudo-terminal (util-linux `script`) in `dir`, typing each
+/// of `keys` (printf syntax: `y\r` is y and Enter, `\003` is Ctrl-C) two seconds apart. Returns
+/// what the terminal showed and the exit code (-1 when it could not be read). The run is killed
+/// after 60 s, so a prompt that waits for a key never typed fails the test instead of hanging it.
+pub fn on_terminal(dir: &Path, kubeconfig: &Path, args: &str, keys: &[&str]) -> (String, i32) {
+    let typing: Vec<String> = keys
+        .iter()
+        .map(|k| format!("sleep 2; printf '{k}';"))
+        .collect();
+    let out = Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "{{ {} sleep 2; }} | timeout 60 script -qec '{} {args}; echo EXIT=$?' /dev/null",
+                typing.join(" "),
+                binary().display()
+            ),
+        ])
+        .current_dir(dir)
+        .env("KUBECONFIG", kubeconfig)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux `script` is needed for this test");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = text
+        .rsplit_once("EXIT=")
+        .and_then(|(_, c)| c.trim().parse().ok())
+        .unwrap_or(-1);
+    (text, code)
 }

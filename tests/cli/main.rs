@@ -13,4 +13,5 @@ mod safety;
 mod snapshots;
 mod status;
 mod sync;
+mod terminal;
 mod troubleshoot;

@@ -4,12 +4,11 @@
 //! controller-owned Deployments; hostile names and paths; empty files; no fallback to `.env`;
 //! `deploy --args`; deploy's environment; the server's reason for a 422; etcd's size limit.
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::harness::{Cluster, Run, binary, cluster, kmcp, project};
+use crate::harness::{Cluster, Run, cluster, kmcp, on_terminal, project};
 
 const VALUE: &str = "safety-value-7c1d";
 
@@ -41,29 +40,6 @@ fn snapshot(c: &Cluster, ns: &str) -> BTreeMap<String, String> {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-/// The plugin on a pseudo-terminal (util-linux `script`), `keys` typed after a second.
-fn on_terminal(c: &Cluster, dir: &std::path::Path, args: &str, keys: &str) -> (String, i32) {
-    let out = Command::new("bash")
-        .args([
-            "-c",
-            &format!(
-                "{{ sleep 1; printf '{keys}'; }} | script -qec '{} {args}; echo EXIT=$?' /dev/null",
-                binary().display()
-            ),
-        ])
-        .current_dir(dir)
-        .env("KUBECONFIG", &c.kubeconfig)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("util-linux `script` is needed for this test");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let code = text
-        .rsplit_once("EXIT=")
-        .and_then(|(_, c)| c.trim().parse().ok())
-        .unwrap_or(-1);
-    (text, code)
 }
 
 fn secret_data(c: &Cluster, ns: &str, name: &str) -> Option<BTreeMap<String, String>> {
@@ -128,9 +104,19 @@ fn no_must_not_write_mode_changes_any_object_of_the_namespace() {
         "needs a confirmation",
     );
     // ... and on a terminal: `n`, then Ctrl-C.
-    let (out, code) = on_terminal(c, dir.path(), "secrets sync staging --restart", "n");
+    let (out, code) = on_terminal(
+        dir.path(),
+        &c.kubeconfig,
+        "secrets sync staging --restart",
+        &["n\\r"],
+    );
     assert!(out.contains("not confirmed") && code == 1, "{out}");
-    let (out, code) = on_terminal(c, dir.path(), "secrets sync staging --restart", "\\003");
+    let (out, code) = on_terminal(
+        dir.path(),
+        &c.kubeconfig,
+        "secrets sync staging --restart",
+        &["\\003"],
+    );
     assert!(
         out.contains("interrupted at the prompt; nothing was changed") && code == 130,
         "{out}"

@@ -1,5 +1,6 @@
 //! Whole-output snapshots of what users read most: a sync diff, an audit table, a troubleshoot
-//! table, an RBAC error. Exact text (as cargo's `with_stderr_data`), with only the namespace's
+//! table (check and result, then each check's detail and fix wrapped at 80 columns, as when
+//! piped), an RBAC error. Exact text (as cargo's `with_stderr_data`), with only the namespace's
 //! unique part and the API server's port replaced by placeholders of the same length, so that a
 //! changed column, line or word fails.
 use crate::harness::{assert_snapshot, cluster, kmcp, namespace_placeholder, project};
@@ -140,18 +141,47 @@ spec:
             (server.as_str(), "https://127.0.0.1:#####"),
         ],
         "\
-CHECK       RESULT   DETAIL                                                                                                                                                                                                FIX
-context     pass     context admin (kubeconfig), user admin (kubeconfig), namespace kmcp-snap-ts-######## (flag); API server https://127.0.0.1:#####, Kubernetes v1.20.2
-crd         pass     mcpservers.kagent.dev is installed (kagent.dev/v1alpha1 is served)
-mcpserver   pass     MCPServer weather-snap exists in namespace kmcp-snap-ts-######## (1 Secret reference)
-namespace   pass     namespace kmcp-snap-ts-######## (flag); no --environment, so kmcp.yaml is not compared
-                     MCPServer weather-snap: kmcp-snap-ts-########
-secret      fail     Secret weather-snap-missing not found in namespace kmcp-snap-ts-######## (spec.deployment.secretRefs[0])                                                                                              create it in kmcp-snap-ts-########: `kubectl create secret generic weather-snap-missing -n kmcp-snap-ts-######## --from-env-file=FILE` (or `kubectl kmcp secrets sync ENV` with an environment whose secretName is weather-snap-missing)
-keys        skip     a Secret is missing (see the secret check)
-drift       skip     a Secret is missing (see the secret check)
-can-i       pass     user admin may get secrets, create secrets, patch secrets, get mcpservers.kagent.dev, create mcpservers.kagent.dev, patch mcpservers.kagent.dev, list pods, list events in kmcp-snap-ts-########
-pods        warn     MCPServer weather-snap has no status conditions: the kmcp controller has not reconciled it                                                                                                            check that the kmcp controller is running (`kubectl get pods -A -l app.kubernetes.io/name=kmcp`) and read its logs
-                     no pods match app.kubernetes.io/name=weather-snap,app.kubernetes.io/instance=weather-snap in kmcp-snap-ts-########: the controller has not created them (yet), or the Deployment cannot create them   look at the Deployment: `kubectl describe deployment weather-snap -n kmcp-snap-ts-########`
+CHECK       RESULT
+context     pass
+crd         pass
+mcpserver   pass
+namespace   pass
+secret      fail
+keys        skip
+drift       skip
+can-i       pass
+pods        warn
+
+context: context admin (kubeconfig), user admin (kubeconfig), namespace
+  kmcp-snap-ts-######## (flag); API server https://127.0.0.1:#####, Kubernetes
+  v1.20.2
+crd: mcpservers.kagent.dev is installed (kagent.dev/v1alpha1 is served)
+mcpserver: MCPServer weather-snap exists in namespace kmcp-snap-ts-######## (1
+  Secret reference)
+namespace: namespace kmcp-snap-ts-######## (flag); no --environment, so
+  kmcp.yaml is not compared
+  MCPServer weather-snap: kmcp-snap-ts-########
+secret: Secret weather-snap-missing not found in namespace kmcp-snap-ts-########
+  (spec.deployment.secretRefs[0])
+  fix: create it in kmcp-snap-ts-########:
+    `kubectl create secret generic weather-snap-missing -n kmcp-snap-ts-######## --from-env-file=FILE`
+    (or `kubectl kmcp secrets sync ENV` with an environment whose secretName is
+    weather-snap-missing)
+keys: a Secret is missing (see the secret check)
+drift: a Secret is missing (see the secret check)
+can-i: user admin may get secrets, create secrets, patch secrets, get
+  mcpservers.kagent.dev, create mcpservers.kagent.dev, patch
+  mcpservers.kagent.dev, list pods, list events in kmcp-snap-ts-########
+pods: MCPServer weather-snap has no status conditions: the kmcp controller has
+  not reconciled it
+  no pods match
+  app.kubernetes.io/name=weather-snap,app.kubernetes.io/instance=weather-snap in
+  kmcp-snap-ts-########: the controller has not created them (yet), or the
+  Deployment cannot create them
+  fix: check that the kmcp controller is running
+    (`kubectl get pods -A -l app.kubernetes.io/name=kmcp`) and read its logs
+    look at the Deployment:
+    `kubectl describe deployment weather-snap -n kmcp-snap-ts-########`
 ",
     );
     assert_eq!(run.stderr, "");

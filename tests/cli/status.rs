@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Cluster, Run, binary, cluster, kmcp, project};
+use crate::harness::{Cluster, Run, cluster, kmcp, on_terminal, project};
 
 /// A kubeconfig with the test cluster's contexts plus `down`, a second "cluster" whose API
 /// server does not answer (127.0.0.1:1).
@@ -229,9 +229,12 @@ fn status_shows_every_state_across_two_clusters() {
             run.stdout
         );
     }
+    // The details below the table are wrapped at word boundaries: compare them unwrapped.
+    let details = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
+        details.contains("a sync would add NEW_KEY; change TOKEN; remove OLD"),
+        "{}",
         run.stdout
-            .contains("a sync would add NEW_KEY; change TOKEN; remove OLD")
     );
     assert!(
         run.stdout
@@ -591,29 +594,6 @@ fn pull_refuses_values_no_env_file_can_hold_by_key_name_only() {
     );
 }
 
-/// Runs the plugin on a pseudo-terminal (util-linux `script`), typing `keys` one per second.
-fn on_terminal(dir: &Path, kubeconfig: &Path, args: &str, keys: &[&str]) -> String {
-    let typing: Vec<String> = keys
-        .iter()
-        .map(|k| format!("sleep 2; printf {k};"))
-        .collect();
-    let out = std::process::Command::new("bash")
-        .args([
-            "-c",
-            &format!(
-                "{{ {} sleep 2; }} | script -qec '{} {args}' /dev/null",
-                typing.join(" "),
-                binary().display()
-            ),
-        ])
-        .current_dir(dir)
-        .env("KUBECONFIG", kubeconfig)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("util-linux `script` is needed for this test");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn sync_all_shows_every_plan_asks_once_and_production_on_its_own() {
     let c = cluster();
@@ -652,7 +632,12 @@ fn sync_all_shows_every_plan_asks_once_and_production_on_its_own() {
     assert!(data(c, "weather", &dev).is_none() && data(c, "weather", &prod).is_none());
 
     // On a terminal: yes to all, no to production: nothing at all is written.
-    let out = on_terminal(dir.path(), &c.kubeconfig, "secrets sync --all", &["y", "n"]);
+    let (out, _) = on_terminal(
+        dir.path(),
+        &c.kubeconfig,
+        "secrets sync --all",
+        &["y\\r", "n\\r"],
+    );
     assert!(
         out.contains("Write the changes above to 2 environments"),
         "{out}"
@@ -672,7 +657,12 @@ fn sync_all_shows_every_plan_asks_once_and_production_on_its_own() {
     assert!(data(c, "weather", &dev).is_none() && data(c, "weather", &prod).is_none());
 
     // Yes and yes: both written, each in its own namespace.
-    let out = on_terminal(dir.path(), &c.kubeconfig, "secrets sync --all", &["y", "y"]);
+    let (out, _) = on_terminal(
+        dir.path(),
+        &c.kubeconfig,
+        "secrets sync --all",
+        &["y\\r", "y\\r"],
+    );
     assert!(out.contains("secret/weather created"), "{out}");
     assert_eq!(
         data(c, "weather", &dev).unwrap()["A"],

@@ -600,7 +600,8 @@ fn on_a_terminal_the_prompt_decides() {
     ]);
     let answer = |key: &str| {
         let out = std::process::Command::new("bash")
-            .args(["-c", &format!("{{ sleep 1; printf {key}; }} | script -qec '{} secrets sync staging' /dev/null", crate::harness::binary().display())])
+            // The answer, then Enter: the prompt waits for it (issue 13 item 11).
+            .args(["-c", &format!("{{ sleep 1; printf '{key}\\r'; }} | script -qec '{} secrets sync staging' /dev/null", crate::harness::binary().display())])
             .current_dir(dir.path())
             .env("KUBECONFIG", &c.kubeconfig)
             .env("NO_COLOR", "1")

@@ -261,17 +261,41 @@ async fn healthy_setup_passes_every_check() {
     assert_check(&checks, "drift", "pass", "matches");
     assert_check(&checks, "pods", "pass", "gets all 2 expected keys");
 
-    // The table says the same, on stdout, with the four columns.
+    // The table says the same, on stdout: check and result, the details below; -o wide has
+    // the four columns.
     let table = kmcp(&["troubleshoot", "--environment", "staging"])
         .on(c)
         .dir(dir.path())
         .run();
     table.assert_ok().assert_no_leak(&[API_KEY, REGION]);
     let header = table.stdout.lines().next().unwrap();
+    assert_eq!(header, "CHECK       RESULT");
+    assert!(!table.stdout.contains("fail"), "{}", table.stdout);
+    let wide = kmcp(&[
+        "troubleshoot",
+        "--environment",
+        "staging",
+        "-o",
+        "wide",
+        "--no-headers",
+    ])
+    .on(c)
+    .dir(dir.path())
+    .run();
+    wide.assert_ok().assert_no_leak(&[API_KEY, REGION]);
+    assert!(
+        wide.stdout.starts_with("context     pass     context "),
+        "{}",
+        wide.stdout
+    );
+    let with_headers = kmcp(&["troubleshoot", "--environment", "staging", "-o", "wide"])
+        .on(c)
+        .dir(dir.path())
+        .run();
+    let header = with_headers.stdout.lines().next().unwrap();
     for col in ["CHECK", "RESULT", "DETAIL", "FIX"] {
         assert!(header.contains(col), "{header}");
     }
-    assert!(!table.stdout.contains("fail"), "{}", table.stdout);
 
     // YAML has the same shape.
     let yaml = kmcp(&["troubleshoot", "--environment", "staging", "-o", "yaml"])
@@ -508,7 +532,7 @@ async fn user_without_rights_is_told_which_verbs_are_missing() {
     create_secret(n, &client, &ns, &[("API_KEY", API_KEY), ("REGION", REGION)]).await;
     mcpserver(n, c, &client, &ns, true).await;
     pod(n, c, &client, &ns, json!({"running": {}}), true).await;
-    // alice may read, not write.
+    // alice may read, not write: a warning, and the healthy server exits 0.
     c.grant(
         "alice",
         &ns,
@@ -520,13 +544,31 @@ async fn user_without_rights_is_told_which_verbs_are_missing() {
         dir.path(),
         &["--environment", "staging", "--context", "alice"],
     );
-    run.assert_code(1).assert_no_leak(&[API_KEY, REGION]);
+    run.assert_code(0).assert_no_leak(&[API_KEY, REGION]);
     assert_check(
         &checks,
         "can-i",
-        "fail",
-        "user alice may not create secrets, patch secrets, create mcpservers.kagent.dev, patch mcpservers.kagent.dev",
+        "warn",
+        "user alice may not create secrets, patch secrets, create mcpservers.kagent.dev, patch mcpservers.kagent.dev in namespace",
     );
+    assert_check(&checks, "can-i", "warn", "read-only");
+    for (id, c) in &checks {
+        assert_ne!(c["status"], "fail", "{id} failed for a read-only user: {c}");
+    }
+    // The same as a table: the exit code and the table agree.
+    let table = kmcp(&[
+        "troubleshoot",
+        "--environment",
+        "staging",
+        "--context",
+        "alice",
+    ])
+    .on(c)
+    .dir(dir.path())
+    .run();
+    table
+        .assert_code(0)
+        .assert_stdout_contains("can-i       warn");
     assert_hint(
         &checks,
         "can-i",
@@ -603,10 +645,10 @@ fn without_server_or_project_it_fails_as_a_missing_kmcp_yaml() {
         .run()
         .assert_code(1)
         .assert_stderr_contains("no SERVER given");
-    kmcp(&["troubleshoot", "weather", "-o", "wide"])
+    kmcp(&["troubleshoot", "weather", "-o", "name"])
         .on(cluster())
         .dir(dir.path())
         .run()
         .assert_code(2)
-        .assert_stderr_contains("troubleshoot does not support -o wide");
+        .assert_stderr_contains("[possible values: table, wide, json, yaml]");
 }

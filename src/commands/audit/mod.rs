@@ -23,10 +23,7 @@ pub const CONCURRENCY: usize = 16;
 /// Lists the servers, reads their Secrets and the access to them, evaluates every reference and
 /// prints the result; exit 1 per `--fail-on`.
 pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
-    let format = args.output.require(
-        &[Format::Table, Format::Wide, Format::Json, Format::Yaml],
-        "kubectl kmcp audit",
-    )?;
+    let format = args.output;
     let project = match &args.project_dir {
         Some(dir) => project_context(dir)?,
         None => ProjectContext::default(),
@@ -63,7 +60,10 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
                 eprintln!("{}", audit::no_servers(scope.as_deref(), selector));
             }
             let wide = format == Format::Wide;
-            print!("{}", audit::render_table(&result, wide, args.access));
+            print!(
+                "{}",
+                audit::render_table(&result, wide, args.access, !args.no_headers)
+            );
         }
     }
     Ok(if failed {

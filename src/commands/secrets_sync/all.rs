@@ -52,10 +52,12 @@ pub(super) async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    let format = args
-        .output
-        .unwrap_or(Format::Table)
-        .require(&[Format::Table], "secrets sync --all")?;
+    let format = args.output.unwrap_or(Format::Table);
+    if format != Format::Table {
+        return Err(Error::Usage(
+            "secrets sync --all prints one table per environment: -o json|yaml is for one environment".into(),
+        ));
+    }
     let plans = futures::future::join_all(envs.iter().map(|env| plan(global, &project, env)))
         .await
         .into_iter()
@@ -76,7 +78,7 @@ pub(super) async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
             p.file.path.display()
         );
         if p.writes {
-            print!("{}", render::sync::diff_table(&p.diff));
+            print!("{}", render::sync::diff_table(&p.diff, !args.no_headers));
         } else {
             print!(
                 "{}",
@@ -246,7 +248,7 @@ fn confirm(args: &SyncArgs, writes: &[&Plan]) -> Result<()> {
         },
         names.join(", ")
     );
-    if !super::ask(&question)? {
+    if !render::prompt::confirm(&question)? {
         return Err(Error::Refused("not confirmed; nothing was changed".into()));
     }
     for p in production {
@@ -260,7 +262,7 @@ fn confirm(args: &SyncArgs, writes: &[&Plan]) -> Result<()> {
             "{} is a production environment: write secret {} in namespace {}{removing}?",
             p.env.name, p.desired.name, p.desired.namespace
         );
-        if !super::ask(&question)? {
+        if !render::prompt::confirm(&question)? {
             return Err(Error::Refused(format!(
                 "{} not confirmed; nothing was changed in any environment",
                 p.env.name

@@ -31,9 +31,7 @@ struct DiffResult {
 }
 
 pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
-    let format = args
-        .output
-        .require(&[Format::Table, Format::Json, Format::Yaml], "secrets diff")?;
+    let format = args.output;
     let project = args.project.load()?;
     render::print_project_warnings(&project);
     let env = project.kubernetes_environment(&args.environment)?;
@@ -89,7 +87,7 @@ pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
                     "secret {secret_name} does not exist in namespace {ns}: a sync would create it"
                 );
             }
-            print!("{}", render::sync::diff_table(&diff));
+            print!("{}", render::sync::diff_table(&diff, !args.no_headers));
         }
         _ => render::print_data(
             format,

@@ -39,7 +39,7 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     // Without -o, a dry run shows the masked plan (key names only); the manifest, which holds
     // the values, only with an explicit -o yaml|json (for kubeseal or kubectl apply).
     let format = match args.output {
-        Some(f) => f.require(&[Format::Table, Format::Yaml, Format::Json], "secrets sync")?,
+        Some(f) => f,
         None => Format::Table,
     };
     if client_dry_run && args.restart {
@@ -56,13 +56,13 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     let secret_name = env.secret_name.clone().unwrap_or_default();
 
     let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
-    eprintln!("Using env file {}", path.display());
+    render::diagnostic(&format!("Using env file {}", path.display()));
     let file = envfile::load(&path).map_err(|e| match e {
         envfile::EnvFileError::Read { .. } => Error::Failed(e.to_string()),
         other => Error::Refused(other.to_string()),
     })?;
     for w in &file.warnings {
-        eprintln!("warning: {w}");
+        render::diagnostic(&format!("warning: {w}"));
     }
     if file.entries.is_empty() && !args.allow_empty {
         return Err(Error::Refused(format!(
@@ -136,7 +136,9 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         .as_deref()
         .map(|c| format!(" (context {c})"))
         .unwrap_or_default();
-    eprintln!("Secret {secret_name} in namespace {namespace}{context}");
+    render::diagnostic(&format!(
+        "Secret {secret_name} in namespace {namespace}{context}"
+    ));
     sync(&conn, &args, env, &file, &desired, format).await
 }
 
@@ -298,7 +300,7 @@ async fn sync(
     let written = write(conn, &api, desired, live.as_ref(), &diff, true).await?;
     let show_diff = || {
         if format == Format::Table {
-            print!("{}", render::sync::diff_table(&diff));
+            print!("{}", render::sync::diff_table(&diff, !args.no_headers));
             if !diff.data_changes() {
                 print_metadata_note(live.as_ref());
             }
@@ -390,47 +392,9 @@ fn confirm(
             "{what}, which needs a confirmation, and there is no terminal to ask; nothing was changed. Re-run with --yes to confirm"
         )));
     }
-    if ask(&format!("{what}. Continue?"))? {
+    if render::prompt::confirm(&format!("{what}."))? {
         Ok(())
     } else {
         Err(Error::Refused("not confirmed; nothing was changed".into()))
-    }
-}
-
-/// Asks a yes/no question on the terminal (stderr), `no` by default. Ctrl-C at the prompt
-/// shows the cursor again (the prompt hides it), says that nothing was changed and exits 130;
-/// later, Ctrl-C still exits 130 (a listener, once installed, replaces the default action).
-fn ask(prompt: &str) -> Result<bool> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static PROMPTING: AtomicBool = AtomicBool::new(false);
-    let term = dialoguer::console::Term::stderr();
-    PROMPTING.store(true, Ordering::SeqCst);
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = dialoguer::console::Term::stderr().show_cursor();
-            if PROMPTING.load(Ordering::SeqCst) {
-                eprintln!("\ninterrupted at the prompt; nothing was changed");
-            } else {
-                eprintln!("\ninterrupted");
-            }
-            std::process::exit(130);
-        }
-    });
-    let answer = dialoguer::Confirm::new()
-        .with_prompt(prompt)
-        .default(false)
-        .interact_on(&term);
-    match answer {
-        Ok(yes) => {
-            PROMPTING.store(false, Ordering::SeqCst);
-            Ok(yes)
-        }
-        // Ctrl-C read by the prompt itself (it raises SIGINT too; whichever comes first exits).
-        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
-            let _ = term.show_cursor();
-            eprintln!("\ninterrupted at the prompt; nothing was changed");
-            std::process::exit(130);
-        }
-        Err(e) => Err(Error::Failed(format!("cannot read the answer: {e}"))),
     }
 }

@@ -3,8 +3,11 @@
 use super::{AccessFacts, Check, Facts, Fetch};
 use crate::core::CheckStatus;
 
-/// Passes when every needed verb is allowed; fails listing the denied ones with their
-/// `kubectl auth can-i` lines; warns when the review itself could not be made.
+/// Passes when every needed verb is allowed. A denied read (get, list) fails: troubleshoot cannot
+/// see the server's state. Denied writes only (create, patch: a read-only user) are a warning:
+/// the server is as healthy as the other checks say, only sync and deploy would be refused.
+/// Both list the denied verbs with their `kubectl auth can-i` lines; the check warns when the
+/// review itself could not be made.
 pub(super) fn check(f: &Facts) -> Check {
     let who = f
         .context
@@ -34,11 +37,23 @@ pub(super) fn check(f: &Facts) -> Check {
                     .map(|a| format!("{} {}", a.verb, a.resource))
                     .collect();
                 let commands: Vec<String> = missing.iter().map(|a| a.command.clone()).collect();
+                let reads_denied = missing.iter().any(|a| is_read(&a.verb));
+                let (status, needed_by) = if reads_denied {
+                    (
+                        CheckStatus::Fail,
+                        "the sync/deploy/troubleshoot workflow needs them",
+                    )
+                } else {
+                    (
+                        CheckStatus::Warn,
+                        "read-only: enough to troubleshoot; secrets sync and deploy need them",
+                    )
+                };
                 Check::new(
                     "can-i",
-                    CheckStatus::Fail,
+                    status,
                     format!(
-                        "{who} may not {} in namespace {} (the sync/deploy/troubleshoot workflow needs them)",
+                        "{who} may not {} in namespace {} ({needed_by})",
                         list.join(", "),
                         f.namespace
                     ),
@@ -63,6 +78,11 @@ pub(super) fn check(f: &Facts) -> Check {
     }
 }
 
+/// Whether `verb` only reads.
+fn is_read(verb: &str) -> bool {
+    matches!(verb, "get" | "list" | "watch")
+}
+
 #[cfg(test)]
 mod tests {
     use crate::core::CheckStatus;
@@ -70,17 +90,45 @@ mod tests {
     use crate::core::diagnosis::*;
 
     #[test]
+    fn a_read_only_user_is_a_warning_not_a_failure() {
+        let mut f = healthy();
+        if let Fetch::Got(answers) = &mut f.access {
+            for a in answers.iter_mut() {
+                a.allowed = matches!(a.verb.as_str(), "get" | "list");
+            }
+        }
+        let checks = diagnose(&f);
+        let c = by_id(&checks, "can-i").clone();
+        assert_eq!(c.status, CheckStatus::Warn, "{c:?}");
+        assert!(
+            c.detail.contains("may not create secrets, patch secrets"),
+            "{}",
+            c.detail
+        );
+        assert!(c.detail.contains("read-only"), "{}", c.detail);
+        assert!(
+            c.hint
+                .contains("kubectl auth can-i create secrets -n staging"),
+            "{}",
+            c.hint
+        );
+        assert!(!any_failed(&checks), "{checks:?}");
+    }
+
+    #[test]
     fn missing_rights_are_listed_with_can_i_lines() {
         let mut f = healthy();
         if let Fetch::Got(answers) = &mut f.access {
             answers[1].allowed = false;
             answers[4].allowed = false;
+            // a read: troubleshoot cannot see everything
+            answers[6].allowed = false;
         }
         let c = by_id(&diagnose(&f), "can-i").clone();
         assert_eq!(c.status, CheckStatus::Fail);
         assert!(
             c.detail
-                .contains("may not create secrets, create mcpservers.kagent.dev"),
+                .contains("may not create secrets, create mcpservers.kagent.dev, list pods"),
             "{}",
             c.detail
         );
