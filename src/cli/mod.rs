@@ -92,7 +92,29 @@ pub fn parse() -> Cli {
     let matches = command()
         .bin_name(display_name(&argv0))
         .get_matches_from(args);
-    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    if let Err(msg) = cli.settle_contexts() {
+        command()
+            .error(clap::error::ErrorKind::ArgumentConflict, msg)
+            .exit();
+    }
+    cli
+}
+
+impl Cli {
+    /// `--context` once for every command (it becomes `global.context`); several times only for
+    /// `audit`, which audits each.
+    pub fn settle_contexts(&mut self) -> Result<(), String> {
+        let many = self.global.contexts.len() > 1;
+        if many && !matches!(self.command, Command::Audit(_)) {
+            return Err(
+                "--context may be given only once, except for `kubectl kmcp audit` (a fleet)"
+                    .into(),
+            );
+        }
+        self.global.context = self.global.contexts.last().cloned();
+        Ok(())
+    }
 }
 
 /// The clap command tree (for parsing, help, and completion).

@@ -37,6 +37,17 @@ impl KubeFlags {
     pub fn default_namespace(&self, view: &KubeconfigView) -> (String, Source) {
         default_namespace(self, view)
     }
+
+    /// Every context of the kubeconfig, in its order (`audit --all-contexts`).
+    pub fn context_names(&self) -> Result<Vec<String>> {
+        let kc = kubeconfig(self)?.ok_or_else(|| {
+            Error::Config(
+                "--all-contexts: no kubeconfig found (--kubeconfig, $KUBECONFIG or ~/.kube/config)"
+                    .into(),
+            )
+        })?;
+        Ok(kc.contexts.into_iter().map(|c| c.name).collect())
+    }
 }
 
 /// The merged kubeconfig kubectl would use: `--kubeconfig`, else every file of `$KUBECONFIG`
