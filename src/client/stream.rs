@@ -34,17 +34,25 @@ where
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        // The first page from the watch cache; a continue token carries its own version.
+        // The first page from the watch cache (`resourceVersion=0`); a continue token carries
+        // its own version. kube's ListParams drop `resourceVersion=0` when a limit is set (its
+        // rule for etcd paging), so the limit is added to the URL here: an API server whose
+        // watch cache pages (1.31+) pages, an older one answers in one piece from the cache,
+        // and the stream decoding keeps memory bounded either way.
         let mut lp = match &token {
-            None => ListParams::default().match_any().limit(PAGE),
-            Some(t) => ListParams::default().limit(PAGE).continue_token(t),
+            None => ListParams::default().match_any(),
+            Some(t) => ListParams::default().continue_token(t),
         };
         if let Some(sel) = selector {
             lp = lp.labels(sel);
         }
-        let request = Request::new(path)
+        let mut request = Request::new(path)
             .list(&lp)
             .map_err(|e| Error::Usage(format!("invalid --selector: {e}")))?;
+        let uri = format!("{}&limit={PAGE}", request.uri());
+        *request.uri_mut() = uri
+            .parse()
+            .map_err(|e| Error::Failed(format!("list URL {uri}: {e}")))?;
         let mut body = conn
             .call(action.clone(), conn.client.request_stream(request))
             .await?;

@@ -464,6 +464,9 @@ pub struct NamespaceAccess {
     /// Who can read the namespace's Secrets by creating or changing workloads (empty when RBAC
     /// is not readable).
     pub workload_readers: Vec<WorkloadGrant>,
+    /// Which rights the audit used to read this namespace's Secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_with: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

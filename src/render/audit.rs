@@ -349,6 +349,13 @@ fn access_table(result: &AuditResult) -> String {
         if let Some(note) = &a.note {
             notes.push(format!("note: namespace {}: {note}", a.namespace));
         }
+        // The default plan goes unsaid; a user without `list secrets` is told how it read.
+        if let Some(how) = a.read_with.as_deref().filter(|h| h.starts_with("get ")) {
+            notes.push(format!(
+                "note: namespace {}: Secrets read with {how}",
+                a.namespace
+            ));
+        }
     }
     let mut out = table::render(&t);
     if !hidden.is_empty() {

@@ -199,7 +199,8 @@ fn parse_error(what: &str, e: serde_json::Error) -> Error {
 /// The names in a namespace's metadata-only list of Secrets.
 #[derive(Deserialize)]
 struct NameList {
-    items: Vec<NameItem>,
+    /// `null` for an empty list.
+    items: Option<Vec<NameItem>>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +215,9 @@ async fn secret_names(conn: &Connection, ns: &str) -> Result<Option<BTreeSet<Str
         .list_metadata(&cached())
         .map_err(|e| Error::Failed(e.to_string()))?;
     let action = Action::new("list", "secrets", Some(ns));
+    tracing::debug!(
+        "list /api/v1/namespaces/{ns}/secrets: names only (PartialObjectMetadataList, no data)"
+    );
     let text = match conn.call(action, conn.client.request_text(request)).await {
         Ok(text) => text,
         Err(Error::Api(e)) if e.is_forbidden() => return Ok(None),
@@ -222,7 +226,11 @@ async fn secret_names(conn: &Connection, ns: &str) -> Result<Option<BTreeSet<Str
     let list: NameList = serde_json::from_str(&text)
         .map_err(|e| parse_error(&format!("the Secret names of namespace {ns}"), e))?;
     Ok(Some(
-        list.items.into_iter().map(|i| i.metadata.name).collect(),
+        list.items
+            .into_iter()
+            .flatten()
+            .map(|i| i.metadata.name)
+            .collect(),
     ))
 }
 
@@ -261,7 +269,7 @@ pub async fn read_secrets(
     wanted: &BTreeMap<String, BTreeSet<String>>,
     referenced: &BTreeSet<String>,
     progress: &Progress,
-) -> Result<Secrets> {
+) -> Result<(Secrets, BTreeSet<String>)> {
     let total = wanted.len();
     let done = AtomicUsize::new(0);
     progress.say(&format!("listing Secret names: 0/{total} namespaces"));
@@ -280,9 +288,11 @@ pub async fn read_secrets(
         .await;
     let mut secrets = Secrets::default();
     let mut gets: Vec<(&str, &str)> = Vec::new();
+    let mut names_listed = BTreeSet::new();
     for (ns, result) in listed {
         match result? {
             Some(names) => {
+                names_listed.insert(ns.clone());
                 for name in &wanted[ns] {
                     if names.contains(name) {
                         gets.push((ns, name));
@@ -319,7 +329,7 @@ pub async fn read_secrets(
     for (ns, name, state) in got {
         secrets.insert(ns, name, state?);
     }
-    Ok(secrets)
+    Ok((secrets, names_listed))
 }
 
 // --- Access ---------------------------------------------------------------------------------
@@ -370,6 +380,7 @@ pub async fn namespace_access(
                 ),
             };
             NamespaceAccess {
+                read_with: None,
                 context: conn.context.clone(),
                 namespace: ns.clone(),
                 workload_readers,

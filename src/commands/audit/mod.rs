@@ -162,8 +162,16 @@ async fn audit_cluster(
         fetch::read_secrets(conn, &to_read.wanted, &to_read.referenced, progress),
         fetch::namespace_access(conn, &to_read.access_namespaces, scope.is_none()),
     );
-    let secrets = secrets?;
-    let access = access?;
+    let (secrets, names_listed) = secrets?;
+    let mut access = access?;
+    for a in &mut access {
+        a.read_with = Some(if names_listed.contains(&a.namespace) {
+            "list secrets (names only, no data), then get of each referenced Secret that exists"
+                .to_string()
+        } else {
+            "get of each referenced Secret (list secrets is not allowed)".to_string()
+        });
+    }
 
     let mut references = findings::evaluate(&servers, &secrets, project);
     drop(secrets);
