@@ -568,4 +568,55 @@ mod tests {
         assert_eq!(v["resourceNames"], json!([]));
         assert!(v.get("namespace").is_none());
     }
+
+    #[test]
+    fn workload_creators_and_merged_duplicates() {
+        let r = rbac(json!({
+            "clusterRoles": [
+                {"metadata": {"name": "cluster-admin"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
+                {"metadata": {"name": "deployer"}, "rules": [
+                    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["create", "get"]},
+                    {"apiGroups": ["kagent.dev"], "resources": ["mcpservers"], "verbs": ["patch"]}]},
+                {"metadata": {"name": "viewer"}, "rules": [{"apiGroups": ["", "apps"], "resources": ["pods", "deployments"], "verbs": ["get", "list"]}]}
+            ],
+            "clusterRoleBindings": [
+                {"metadata": {"name": "cluster-admin"}, "roleRef": {"kind": "ClusterRole", "name": "cluster-admin", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "Group", "name": "system:masters"}]},
+                {"metadata": {"name": "ctrl"}, "roleRef": {"kind": "ClusterRole", "name": "deployer", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "ServiceAccount", "name": "deployment-controller", "namespace": "kube-system"}]}
+            ],
+            "roleBindings": [
+                {"metadata": {"name": "d", "namespace": "a"}, "roleRef": {"kind": "ClusterRole", "name": "deployer", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "User", "name": "carol"}]},
+                {"metadata": {"name": "v", "namespace": "a"}, "roleRef": {"kind": "ClusterRole", "name": "viewer", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "User", "name": "dave"}]}
+            ]
+        }));
+        // system:masters once, its binding merged into the authorizer's row.
+        let readers = who_can_read_secrets(&r, "a");
+        assert_eq!(
+            rows(&readers),
+            [
+                "Group system:masters | get, list, watch | the authorizer (system:masters bypasses RBAC); ClusterRoleBinding/cluster-admin -> ClusterRole/cluster-admin"
+            ]
+        );
+        assert!(readers[0].is_system());
+        let w = who_can_create_workloads(&r, "a");
+        let got: Vec<String> = w
+            .iter()
+            .map(|g| format!("{} | {} | {}", g.subject(), g.text(), g.via))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "Group system:masters | create, patch, update * | the authorizer (system:masters bypasses RBAC)",
+                "Group system:masters | create, patch, update pods, replicationcontrollers, deployments.apps, statefulsets.apps, daemonsets.apps, replicasets.apps, jobs.batch, cronjobs.batch, mcpservers.kagent.dev, remotemcpservers.kagent.dev | ClusterRoleBinding/cluster-admin -> ClusterRole/cluster-admin",
+                "ServiceAccount kube-system/deployment-controller | create, patch deployments.apps, mcpservers.kagent.dev | ClusterRoleBinding/ctrl -> ClusterRole/deployer",
+                "User carol | create, patch deployments.apps, mcpservers.kagent.dev | RoleBinding/d -> ClusterRole/deployer",
+            ]
+        );
+        assert!(w[2].is_system() && !w[3].is_system());
+        // dave may only view: no workload grant.
+        assert!(!got.iter().any(|g| g.contains("dave")));
+    }
 }

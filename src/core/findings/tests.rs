@@ -368,3 +368,88 @@ fn every_reference_form_is_evaluated_with_its_via() {
     assert!(vias.contains("spec.httpTransport.tls.secretRef"));
     assert!(vias.contains("spec.deployment.sidecars[0](side).envFrom[0].secretRef"));
 }
+
+#[test]
+fn typed_secrets_image_pull_type_and_tls_keys() {
+    let s = [server(
+        "a",
+        "web",
+        json!({"imagePullSecrets": [{"name": "regcred"}], "serviceAccountName": "runner"}),
+    )];
+    let mut secrets = Secrets::default();
+    secrets.insert("a", "regcred", info(&["X"], true));
+    let f = one(&s, &secrets, &ProjectContext::default());
+    assert_eq!((f.status, f.severity), (Status::WrongType, Severity::Error));
+    assert!(
+        f.message
+            .contains("`kubectl create secret docker-registry regcred -n a"),
+        "{}",
+        f.message
+    );
+    // The ServiceAccount's pull Secrets are references too; a missing one names the right command.
+    let mut s = s;
+    assert_eq!(s[0].service_account.as_deref(), Some("runner"));
+    s[0].add_service_account_pull_secrets(&["sa-pull".to_string()]);
+    secrets.insert("a", "sa-pull", SecretState::Absent);
+    let f = evaluate(&s, &secrets, &ProjectContext::default());
+    assert_eq!(f[1].via, "serviceaccount/runner.imagePullSecrets[0]");
+    assert_eq!(f[1].status, Status::MissingSecret);
+    assert!(
+        f[1].message
+            .contains("kubectl create secret docker-registry sa-pull"),
+        "{}",
+        f[1].message
+    );
+
+    let t = [Server::from_json(&json!({
+        "metadata": {"namespace": "a", "name": "web"},
+        "spec": {"httpTransport": {"tls": {"secretRef": "tls"}}, "deployment": {}}
+    }))];
+    let mut secrets = Secrets::default();
+    secrets.insert("a", "tls", info(&["tls.crt"], true));
+    let f = one(&t, &secrets, &ProjectContext::default());
+    assert_eq!(
+        (f.status, f.key.as_deref()),
+        (Status::MissingKey, Some("tls.key"))
+    );
+    assert!(
+        f.message.contains("`kubectl create secret tls tls -n a"),
+        "{}",
+        f.message
+    );
+    secrets.insert("a", "tls", SecretState::Absent);
+    let f = one(&t, &secrets, &ProjectContext::default());
+    assert!(
+        f.message.contains("kubectl create secret tls"),
+        "{}",
+        f.message
+    );
+    secrets.insert("a", "tls", info(&["tls.crt", "tls.key"], true));
+    assert_eq!(
+        one(&t, &secrets, &ProjectContext::default()).status,
+        Status::Ok
+    );
+}
+
+#[test]
+fn plaintext_and_effective_reader_issues() {
+    let s = [server(
+        "a",
+        "web",
+        json!({"env": {"OPENAI_API_KEY": "sk-abcdefghijklmnopqrstuvwxyz0123", "DB_PASSWORD": "long-enough-pw"}}),
+    )];
+    let found = issues::plaintext(&s);
+    let got: Vec<(Option<&str>, Severity)> = found
+        .iter()
+        .map(|i| (i.key.as_deref(), i.severity))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("DB_PASSWORD"), Severity::Warning),
+            (Some("OPENAI_API_KEY"), Severity::Error)
+        ]
+    );
+    assert!(!format!("{found:?}").contains("sk-abc"));
+    assert!(!format!("{found:?}").contains("long-enough"));
+}
