@@ -275,13 +275,12 @@ fn evaluate_roles<'a>(
 /// subject and resourceNames: several bindings of one subject are merged (verbs joined, the
 /// bindings listed in `via`).
 pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
+    /// A subject (kind, name, service account namespace) and the names its grant is limited to.
+    type SubjectNames = (String, String, Option<String>, Vec<String>);
     let (cluster, roles) = evaluate_roles(rbac, namespace, |r| {
         granted(r, &[("", "secrets")], &READ_VERBS)
     });
-    let mut merged: BTreeMap<
-        (String, String, Option<String>, Vec<String>),
-        (BTreeSet<&str>, Vec<String>),
-    > = BTreeMap::new();
+    let mut merged: BTreeMap<SubjectNames, (BTreeSet<&str>, Vec<String>)> = BTreeMap::new();
     let masters = (
         "Group".to_string(),
         MASTERS_GROUP.to_string(),
@@ -311,16 +310,15 @@ pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
             }
         }
     }
-    let grant =
-        |(kind, name, namespace, resource_names): (String, String, Option<String>, Vec<String>),
-         (verbs, vias): (BTreeSet<&str>, Vec<String>)| Grant {
-            kind,
-            name,
-            namespace,
-            verbs: ordered(&verbs, &READ_VERBS),
-            resource_names,
-            via: vias.join("; "),
-        };
+    let grant = |(kind, name, namespace, resource_names): SubjectNames,
+                 (verbs, vias): (BTreeSet<&str>, Vec<String>)| Grant {
+        kind,
+        name,
+        namespace,
+        verbs: ordered(&verbs, &READ_VERBS),
+        resource_names,
+        via: vias.join("; "),
+    };
     let first = merged
         .remove(&masters)
         .expect("system:masters is always there");

@@ -137,7 +137,9 @@ pub async fn follow_service_accounts(
         .iter()
         .filter_map(|s| Some((s.namespace.clone(), s.service_account.clone()?)))
         .collect();
-    let got: Vec<((String, String), Result<Option<Vec<String>>>)> =
+    // Per ServiceAccount: its pull Secrets' names, or None when it cannot be read.
+    type PullSecrets = Result<Option<Vec<String>>>;
+    let got: Vec<((String, String), PullSecrets)> =
         futures::stream::iter(wanted.into_iter().map(|(ns, sa)| async move {
             let request = Request::new(format!("/api/v1/namespaces/{ns}/serviceaccounts"))
                 .get(&sa, &Default::default())
