@@ -106,7 +106,11 @@ fn kubeconfig_view(flags: &KubeFlags) -> KubeconfigView {
     let Ok(Some(kc)) = kubeconfig(flags) else {
         return KubeconfigView::default();
     };
-    let context = flags.context.clone().or_else(|| kc.current_context.clone());
+    let context = flags
+        .context
+        .clone()
+        .or_else(|| flags.contexts.last().cloned())
+        .or_else(|| kc.current_context.clone());
     let namespace = context.as_ref().and_then(|name| {
         kc.contexts
             .iter()
@@ -259,7 +263,11 @@ async fn config_from_kubeconfig(
     Option<String>,
     Option<(String, Source)>,
 )> {
-    let context_name = flags.context.clone().or_else(|| kc.current_context.clone());
+    let context_name = flags
+        .context
+        .clone()
+        .or_else(|| flags.contexts.last().cloned())
+        .or_else(|| kc.current_context.clone());
     let context = context_name.as_ref().and_then(|name| {
         kc.contexts
             .iter()
