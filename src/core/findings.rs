@@ -462,6 +462,20 @@ impl Summary {
         }
     }
 
+    /// Counts the severities of the findings into a summary made from the servers alone
+    /// (`Summary::of(servers, &[], &[])`), so that the servers can be dropped before the
+    /// findings are made.
+    pub fn count(&mut self, findings: &[Finding], issues: &[Issue]) {
+        let count = |sev| {
+            findings.iter().filter(|f| f.severity == sev).count()
+                + issues.iter().filter(|f| f.severity == sev).count()
+        };
+        self.findings = issues.len();
+        self.ok = count(Severity::Ok);
+        self.warnings = count(Severity::Warning);
+        self.errors = count(Severity::Error);
+    }
+
     /// The sum of two summaries (the clusters of a fleet).
     pub fn add(&mut self, o: &Summary) {
         self.servers += o.servers;
@@ -494,6 +508,23 @@ pub fn evaluate(servers: &[Server], secrets: &Secrets, project: &ProjectContext)
             evaluate_one(server, r, secrets, project, &mut out);
         }
     }
+    out
+}
+
+/// Evaluates every reference of every server, freeing each server once its findings are made:
+/// memory holds the findings and the servers not yet evaluated, never both in full.
+pub fn evaluate_owned(
+    servers: Vec<Server>,
+    secrets: &Secrets,
+    project: &ProjectContext,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for server in servers {
+        for r in &server.references {
+            evaluate_one(&server, r, secrets, project, &mut out);
+        }
+    }
+    out.shrink_to_fit();
     out
 }
 

@@ -173,17 +173,11 @@ async fn audit_cluster(
         });
     }
 
-    let mut references = findings::evaluate(&servers, &secrets, project);
-    drop(secrets);
+    // What the table and the summary need of the servers, then the servers go as their
+    // findings are made (see `evaluate_owned`).
     let mut found = issues::plaintext(&servers);
     found.extend(issues::effective_readers(&access, &to_read.wanted));
-    let summary = Summary::of(&servers, &references, &found);
-    for f in &mut references {
-        f.context = conn.context.clone();
-    }
-    for f in &mut found {
-        f.context = conn.context.clone();
-    }
+    let mut summary = Summary::of(&servers, &[], &[]);
     let bare = servers
         .iter()
         .filter(|s| s.references.is_empty())
@@ -194,6 +188,16 @@ async fn audit_cluster(
             name: s.name.clone(),
         })
         .collect();
+    drop(to_read);
+    let mut references = findings::evaluate_owned(servers, &secrets, project);
+    drop(secrets);
+    summary.count(&references, &found);
+    for f in &mut references {
+        f.context = conn.context.clone();
+    }
+    for f in &mut found {
+        f.context = conn.context.clone();
+    }
     Ok(AuditResult {
         references,
         findings: found,
