@@ -181,6 +181,33 @@ mod tests {
     }
 
     #[test]
+    fn context_repeats_only_for_audit() {
+        let parse = |args: &[&str]| {
+            let mut cli = Cli::try_parse_from(args).unwrap();
+            cli.settle_contexts().map(|_| cli.global.context.clone())
+        };
+        assert_eq!(
+            parse(&["kubectl-kmcp", "audit", "--context", "a", "--context", "b"]),
+            Ok(Some("b".to_string()))
+        );
+        assert_eq!(
+            parse(&["kubectl-kmcp", "version", "--context", "a"]),
+            Ok(Some("a".to_string()))
+        );
+        assert!(
+            parse(&[
+                "kubectl-kmcp",
+                "version",
+                "--context",
+                "a",
+                "--context",
+                "b"
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
     fn command_tree_is_valid() {
         command().debug_assert();
     }
