@@ -14,7 +14,8 @@
 # With KMCP_CLUSTER_WATCH_PID=PID the cluster also stops by itself when process PID exits (the test
 # harness uses this, so that the cluster goes away even when a test run panics or is killed).
 # The MCPServer test CRD in tests/fixtures/ is installed on start, unless KMCP_CLUSTER_NO_CRD=1 (for
-# tests of a cluster without kmcp).
+# tests of a cluster without kmcp), and kagent's RemoteMCPServer CRD with it, unless
+# KMCP_CLUSTER_NO_REMOTE_CRD=1 (for tests of a cluster without kagent).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -153,6 +154,10 @@ fi
 if [ "${KMCP_CLUSTER_NO_CRD:-}" != 1 ]; then
   kubectl --kubeconfig "$kc" apply -f "$here/fixtures/mcpserver-crd.yaml" >/dev/null
   kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s crd/mcpservers.kagent.dev >/dev/null
+fi
+if [ "${KMCP_CLUSTER_NO_CRD:-}" != 1 ] && [ "${KMCP_CLUSTER_NO_REMOTE_CRD:-}" != 1 ]; then
+  kubectl --kubeconfig "$kc" apply -f "$here/fixtures/remotemcpserver-crd.yaml" >/dev/null
+  kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s crd/remotemcpservers.kagent.dev >/dev/null
 fi
 
 echo "export KUBECONFIG=$kc"

@@ -179,6 +179,15 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// The value as `--fail-on` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Never => "never",
+        }
+    }
+
     /// The lowest severity that fails the run; `None` for `never`.
     pub fn threshold(self) -> Option<Severity> {
         match self {
@@ -203,7 +212,10 @@ impl FailOn {
   kubectl kmcp audit -n staging --access
 
   # Also check the keys .env.example requires and kmcp.yaml's namespaces
-  kubectl kmcp audit -n staging -d ./weather-tool")]
+  kubectl kmcp audit -n staging -d ./weather-tool
+
+  # Two clusters at once, as SARIF for a code-scanning upload
+  kubectl kmcp audit -A --context eu --context us -o sarif > audit.sarif")]
 pub struct AuditArgs {
     /// Audit MCPServers in all namespaces
     #[arg(short = 'A', long = "all-namespaces")]
@@ -211,13 +223,19 @@ pub struct AuditArgs {
     /// Label selector for the MCPServers (e.g. app.kubernetes.io/part-of=kmcp)
     #[arg(short = 'l', long = "selector")]
     pub selector: Option<String>,
-    /// Output format: table, wide, json or yaml
+    /// Output format: table, wide, json, yaml or sarif (SARIF 2.1.0, for code scanning)
     #[arg(short = 'o', long = "output", default_value = "table",
-          value_parser = Format::parser(&[Format::Table, Format::Wide, Format::Json, Format::Yaml]))]
+          value_parser = Format::parser(&[Format::Table, Format::Wide, Format::Json, Format::Yaml, Format::Sarif]))]
     pub output: Format,
     /// Print the tables without their header lines
     #[arg(long = "no-headers")]
     pub no_headers: bool,
+    /// Audit every context of the kubeconfig, concurrently (a fleet; --context can be repeated too)
+    #[arg(long = "all-contexts")]
+    pub all_contexts: bool,
+    /// Also show the built-in system: subjects in the access section (hidden by default)
+    #[arg(long = "show-system")]
+    pub show_system: bool,
     /// Exit 1 when a finding is at or above this severity
     #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

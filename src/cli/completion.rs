@@ -140,7 +140,8 @@ pub fn context_of(words: &[String]) -> (KubeFlags, ProjectArgs) {
     else {
         return (KubeFlags::default(), ProjectArgs::default());
     };
-    let flags = KubeFlags::from_arg_matches(&matches).unwrap_or_default();
+    let mut flags = KubeFlags::from_arg_matches(&matches).unwrap_or_default();
+    flags.context = flags.contexts.last().cloned();
     let mut deepest = &matches;
     while let Some((_, sub)) = deepest.subcommand() {
         deepest = sub;
@@ -170,7 +171,7 @@ fn value_kind(arg: &Arg) -> ValueKind<'_> {
     let lookup = match arg.get_id().as_str() {
         "environment" | "environment_arg" | "environment_flag" => Some(Lookup::Environments),
         "namespace" => Some(Lookup::Namespaces),
-        "context" => Some(Lookup::Contexts),
+        "context" | "contexts" => Some(Lookup::Contexts),
         "cluster" => Some(Lookup::Clusters),
         "user" => Some(Lookup::Users),
         // troubleshoot's SERVER (`server` is the global --server URL)
@@ -488,7 +489,10 @@ mod tests {
     #[test]
     fn output_formats_are_each_commands_own() {
         let table_ones = vec!["table", "wide", "json", "yaml"];
-        assert_eq!(values(&["audit", "-o", ""]).0, table_ones);
+        assert_eq!(
+            values(&["audit", "-o", ""]).0,
+            vec!["table", "wide", "json", "yaml", "sarif"]
+        );
         assert_eq!(values(&["troubleshoot", "-o", ""]).0, table_ones);
         assert_eq!(values(&["deploy", "-o", ""]).0, vec!["json", "yaml"]);
         assert_eq!(

@@ -17,8 +17,17 @@ pub struct KubeFlags {
         help_heading = "Kubernetes flags"
     )]
     pub kubeconfig: Option<PathBuf>,
-    /// The name of the kubeconfig context to use
-    #[arg(long, global = true, help_heading = "Kubernetes flags")]
+    /// The name of the kubeconfig context to use (audit takes it several times: a fleet)
+    #[arg(
+        long = "context",
+        global = true,
+        action = clap::ArgAction::Append,
+        value_name = "CONTEXT",
+        help_heading = "Kubernetes flags"
+    )]
+    pub contexts: Vec<String>,
+    /// The context in effect: the one `--context` (set by `cli::parse`).
+    #[arg(skip)]
     pub context: Option<String>,
     /// The name of the kubeconfig cluster to use
     #[arg(long, global = true, help_heading = "Kubernetes flags")]

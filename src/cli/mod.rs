@@ -141,7 +141,29 @@ pub fn parse() -> Cli {
     let matches = command()
         .bin_name(display_name(&argv0))
         .get_matches_from(args);
-    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    if let Err(msg) = cli.settle_contexts() {
+        command()
+            .error(clap::error::ErrorKind::ArgumentConflict, msg)
+            .exit();
+    }
+    cli
+}
+
+impl Cli {
+    /// `--context` once for every command (it becomes `global.context`); several times only for
+    /// `audit`, which audits each.
+    pub fn settle_contexts(&mut self) -> Result<(), String> {
+        let many = self.global.contexts.len() > 1;
+        if many && !matches!(self.command, Command::Audit(_)) {
+            return Err(
+                "--context may be given only once, except for `kubectl kmcp audit` (a fleet)"
+                    .into(),
+            );
+        }
+        self.global.context = self.global.contexts.last().cloned();
+        Ok(())
+    }
 }
 
 /// The clap command tree (for parsing, help, and completion). The global flags are hidden from
@@ -158,7 +180,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    Cli::from_arg_matches(&command().try_get_matches_from(args)?)
+    let mut cmd = command();
+    let mut cli = Cli::from_arg_matches(&cmd.try_get_matches_from_mut(args)?)?;
+    cli.settle_contexts()
+        .map_err(|msg| cmd.error(clap::error::ErrorKind::ArgumentConflict, msg))?;
+    Ok(cli)
 }
 
 /// Every boolean flag takes kubectl's forms: `--flag`, `--flag=true|false` (and Go's `1`, `t`,
@@ -347,6 +373,33 @@ mod tests {
         assert_eq!(parse_bool("T"), Ok(true));
         assert_eq!(parse_bool("0"), Ok(false));
         assert!(parse_bool("yes").is_err());
+    }
+
+    #[test]
+    fn context_repeats_only_for_audit() {
+        let parse = |args: &[&str]| {
+            let mut cli = Cli::try_parse_from(args).unwrap();
+            cli.settle_contexts().map(|_| cli.global.context.clone())
+        };
+        assert_eq!(
+            parse(&["kubectl-kmcp", "audit", "--context", "a", "--context", "b"]),
+            Ok(Some("b".to_string()))
+        );
+        assert_eq!(
+            parse(&["kubectl-kmcp", "version", "--context", "a"]),
+            Ok(Some("a".to_string()))
+        );
+        assert!(
+            parse(&[
+                "kubectl-kmcp",
+                "version",
+                "--context",
+                "a",
+                "--context",
+                "b"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

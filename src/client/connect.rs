@@ -58,6 +58,17 @@ impl KubeFlags {
     pub fn default_namespace(&self, view: &KubeconfigView) -> (String, Source) {
         default_namespace(self, view)
     }
+
+    /// Every context of the kubeconfig, in its order (`audit --all-contexts`).
+    pub fn context_names(&self) -> Result<Vec<String>> {
+        let kc = kubeconfig(self)?.ok_or_else(|| {
+            Error::Config(
+                "--all-contexts: no kubeconfig found (--kubeconfig, $KUBECONFIG or ~/.kube/config)"
+                    .into(),
+            )
+        })?;
+        Ok(kc.contexts.into_iter().map(|c| c.name).collect())
+    }
 }
 
 /// The merged kubeconfig kubectl would use: `--kubeconfig`, else every file of `$KUBECONFIG`
@@ -121,7 +132,11 @@ fn kubeconfig_view(flags: &KubeFlags) -> KubeconfigView {
     let Ok(Some(kc)) = kubeconfig(flags) else {
         return KubeconfigView::default();
     };
-    let context = flags.context.clone().or_else(|| kc.current_context.clone());
+    let context = flags
+        .context
+        .clone()
+        .or_else(|| flags.contexts.last().cloned())
+        .or_else(|| kc.current_context.clone());
     let namespace = context.as_ref().and_then(|name| {
         kc.contexts
             .iter()
@@ -294,7 +309,11 @@ async fn config_from_kubeconfig(
     Option<String>,
     Option<(String, Source)>,
 )> {
-    let context_name = flags.context.clone().or_else(|| kc.current_context.clone());
+    let context_name = flags
+        .context
+        .clone()
+        .or_else(|| flags.contexts.last().cloned())
+        .or_else(|| kc.current_context.clone());
     let context = context_name.as_ref().and_then(|name| {
         kc.contexts
             .iter()

@@ -190,7 +190,8 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
             },
         )?,
         Format::Wide => print!("{}", checks::render_wide(&checks, !args.no_headers)),
-        Format::Table => print!(
+        // -o sarif is audit's: troubleshoot's `-o` parser does not offer it.
+        Format::Table | Format::Sarif => print!(
             "{}",
             checks::render_table(&checks, !args.no_headers, text::stdout_width())
         ),

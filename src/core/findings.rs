@@ -2,10 +2,12 @@
 //! they name (key names and metadata only, or "absent", or "not readable"), decide for each
 //! reference a status, a severity and a message that says what to do. Pure: no I/O.
 //!
-//! Statuses: `ok`, `missing-secret`, `missing-key`, `namespace-mismatch`, `forbidden`.
-//! Severities: `error` for missing-secret / missing-key / namespace-mismatch, `warning` for
-//! forbidden and for Secrets no tool declares it manages, `ok` otherwise. Optional references
-//! to a missing Secret or key are `ok` with a note.
+//! Statuses of references: `ok`, `missing-secret`, `missing-key`, `namespace-mismatch`,
+//! `wrong-type`, `forbidden`. Severities: `error` for missing-secret / missing-key /
+//! namespace-mismatch / wrong-type, `warning` for forbidden and for Secrets no tool declares it
+//! manages, `ok` otherwise. Optional references to a missing Secret or key are `ok` with a note.
+//! Findings that are not about one reference (plain-text credentials, effective readers, an
+//! unreachable cluster) are [`issues::Issue`]s.
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::de::IgnoredAny;
@@ -13,6 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::Severity;
 use crate::core::mcpserver::{RefKind, SecretRef};
+use crate::core::plaintext::Plain;
+
+pub mod issues;
+pub use issues::Issue;
 
 /// The `app.kubernetes.io/managed-by` value of the Secrets `kubectl kmcp secrets sync` writes.
 pub use crate::core::secret_plan::{MANAGED_BY_LABEL, MANAGER};
@@ -26,6 +32,14 @@ pub enum Status {
     MissingKey,
     NamespaceMismatch,
     Forbidden,
+    /// An image pull Secret that is not of a docker config type.
+    WrongType,
+    /// A credential-looking value in plain text in the spec.
+    PlaintextSecret,
+    /// A subject that can read the namespace's Secrets only by creating workloads.
+    EffectiveReader,
+    /// A cluster of the fleet that could not be audited.
+    Unreachable,
 }
 
 impl Status {
@@ -37,8 +51,25 @@ impl Status {
             Status::MissingKey => "missing-key",
             Status::NamespaceMismatch => "namespace-mismatch",
             Status::Forbidden => "forbidden",
+            Status::WrongType => "wrong-type",
+            Status::PlaintextSecret => "plaintext-secret",
+            Status::EffectiveReader => "effective-reader",
+            Status::Unreachable => "unreachable",
         }
     }
+
+    /// Every status, for documentation and SARIF's rules.
+    pub const ALL: [Status; 9] = [
+        Status::Ok,
+        Status::MissingSecret,
+        Status::MissingKey,
+        Status::NamespaceMismatch,
+        Status::WrongType,
+        Status::Forbidden,
+        Status::PlaintextSecret,
+        Status::EffectiveReader,
+        Status::Unreachable,
+    ];
 }
 
 /// What is known of one Secret: its key names and who manages it. Never a value.
@@ -56,6 +87,8 @@ pub struct SecretInfo {
     pub field_manager: Option<String>,
     /// The latest `managedFields` time, else the creation time (RFC 3339), for `-o wide`.
     pub last_change: Option<String>,
+    /// The Secret's `type` (`Opaque`, `kubernetes.io/tls`, ...).
+    pub secret_type: Option<String>,
 }
 
 impl SecretInfo {
@@ -162,6 +195,7 @@ impl RawSecret {
                 .filter_map(|f| f.time.clone())
                 .max()
                 .or(m.creation_timestamp),
+            secret_type: self.secret_type,
         }
     }
 }
@@ -209,29 +243,68 @@ impl Secrets {
     }
 }
 
-/// One MCPServer, as far as the audit cares: where it is and what it references.
+/// One MCPServer or RemoteMCPServer, as far as the audit cares: where it is, what it
+/// references, and which plain values in its spec look like credentials (never the values).
 #[derive(Debug, Clone)]
 pub struct Server {
+    /// `MCPServer` or `RemoteMCPServer`.
+    pub kind: &'static str,
     pub namespace: String,
     pub name: String,
     pub references: Vec<SecretRef>,
+    pub plaintext: Vec<Plain>,
+    /// `spec.deployment.serviceAccountName`, whose `imagePullSecrets` the pod gets too.
+    pub service_account: Option<String>,
 }
 
 impl Server {
-    /// Reads a server from its JSON form (tolerant of unknown and missing fields).
+    /// Reads an MCPServer from its JSON form (tolerant of unknown and missing fields).
     pub fn from_json(value: &serde_json::Value) -> Server {
         Server {
-            namespace: value["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            name: value["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            kind: crate::core::mcpserver::KIND,
+            namespace: meta_str(value, "namespace"),
+            name: meta_str(value, "name"),
             references: crate::core::mcpserver::references(value),
+            plaintext: crate::core::plaintext::scan_mcpserver(value),
+            service_account: value["spec"]["deployment"]["serviceAccountName"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
         }
     }
+
+    /// Reads a kagent RemoteMCPServer from its JSON form.
+    pub fn from_remote_json(value: &serde_json::Value) -> Server {
+        Server {
+            kind: crate::core::remote::KIND,
+            namespace: meta_str(value, "namespace"),
+            name: meta_str(value, "name"),
+            references: crate::core::remote::references(value),
+            plaintext: crate::core::remote::plaintext(value),
+            service_account: None,
+        }
+    }
+
+    /// Adds the `imagePullSecrets` of the server's ServiceAccount, read from the cluster.
+    pub fn add_service_account_pull_secrets(&mut self, names: &[String]) {
+        let sa = self.service_account.clone().unwrap_or_default();
+        for (i, name) in names.iter().enumerate() {
+            self.references.push(SecretRef {
+                secret: name.clone(),
+                key: None,
+                optional: false,
+                via: format!("serviceaccount/{sa}.imagePullSecrets[{i}]"),
+                kind: RefKind::ImagePull,
+            });
+        }
+    }
+}
+
+fn meta_str(value: &serde_json::Value, field: &str) -> String {
+    value["metadata"][field]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// A kmcp.yaml environment that syncs a Secret: its name, Secret and namespace.
@@ -241,11 +314,15 @@ pub struct ProjectSecret {
     pub secret: String,
     /// `None`: the namespace comes from -n / the context at sync time.
     pub namespace: Option<String>,
+    /// The environment's line in kmcp.yaml (for SARIF's physical locations).
+    pub line: u32,
 }
 
 /// What the project directory (`-d`) adds to the checks.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectContext {
+    /// The project directory's kmcp.yaml, when `-d` has one (for SARIF's physical locations).
+    pub manifest: Option<String>,
     /// The keys `.env.example` leaves empty, and the file, for messages.
     pub required: Vec<String>,
     pub example_path: Option<String>,
@@ -255,7 +332,7 @@ pub struct ProjectContext {
 
 impl ProjectContext {
     /// kmcp.yaml's environments whose `secretName` is `secret`.
-    fn environments_of(&self, secret: &str) -> Vec<&ProjectSecret> {
+    pub fn environments_of(&self, secret: &str) -> Vec<&ProjectSecret> {
         self.secrets.iter().filter(|s| s.secret == secret).collect()
     }
 
@@ -267,6 +344,26 @@ impl ProjectContext {
             && r.kind == RefKind::EnvFrom
             && r.key.is_none()
             && (self.secrets.is_empty() || self.secrets.iter().any(|s| s.secret == r.secret))
+    }
+
+    /// The command that (re)creates the Secret of this reference: `kubectl create secret
+    /// docker-registry` for an image pull Secret, `kubectl create secret tls` for a TLS Secret,
+    /// `kubectl create secret generic` for a CA bundle, else the sync hint.
+    fn create_hint(&self, r: &SecretRef, namespace: &str) -> String {
+        let secret = &r.secret;
+        match r.kind {
+            RefKind::ImagePull => format!(
+                "`kubectl create secret docker-registry {secret} -n {namespace} --docker-server=REGISTRY --docker-username=USER --docker-password=PASSWORD`"
+            ),
+            RefKind::Tls => format!(
+                "`kubectl create secret tls {secret} -n {namespace} --cert=tls.crt --key=tls.key`"
+            ),
+            RefKind::CaCert => format!(
+                "`kubectl create secret generic {secret} -n {namespace} --from-file={}=ca.crt`",
+                r.key.as_deref().unwrap_or("ca.crt")
+            ),
+            _ => self.sync_hint(secret, namespace),
+        }
     }
 
     /// The command that (re)creates this Secret, for hints: the kmcp.yaml environment that
@@ -293,7 +390,13 @@ impl ProjectContext {
 
 /// One finding: one reference of one server (or one required key of it), checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
+    /// The kubeconfig context audited (a fleet run names each).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// `MCPServer` or `RemoteMCPServer`.
+    pub server_kind: &'static str,
     pub namespace: String,
     pub server: String,
     pub via: String,
@@ -312,8 +415,15 @@ pub struct Finding {
 
 /// Counts for the summary line and the JSON `summary`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
+    /// MCPServers and RemoteMCPServers.
     pub servers: usize,
+    /// Of `servers`, the RemoteMCPServers.
+    pub remote_servers: usize,
+    /// Findings that are not about one reference (`findings[]`: plain-text credentials,
+    /// effective readers, unreachable clusters).
+    pub findings: usize,
     pub references: usize,
     /// Distinct (namespace, Secret) pairs referenced.
     pub secrets: usize,
@@ -324,7 +434,7 @@ pub struct Summary {
 
 impl Summary {
     /// The counts of the summary line and of the JSON `summary`.
-    pub fn of(servers: &[Server], findings: &[Finding]) -> Summary {
+    pub fn of(servers: &[Server], findings: &[Finding], issues: &[Issue]) -> Summary {
         let secrets: BTreeSet<(&str, &str)> = servers
             .iter()
             .flat_map(|s| {
@@ -333,15 +443,49 @@ impl Summary {
                     .map(|r| (s.namespace.as_str(), r.secret.as_str()))
             })
             .collect();
-        let count = |sev| findings.iter().filter(|f| f.severity == sev).count();
+        let count = |sev| {
+            findings.iter().filter(|f| f.severity == sev).count()
+                + issues.iter().filter(|f| f.severity == sev).count()
+        };
         Summary {
             servers: servers.len(),
+            remote_servers: servers
+                .iter()
+                .filter(|s| s.kind == crate::core::remote::KIND)
+                .count(),
+            findings: issues.len(),
             references: servers.iter().map(|s| s.references.len()).sum(),
             secrets: secrets.len(),
             ok: count(Severity::Ok),
             warnings: count(Severity::Warning),
             errors: count(Severity::Error),
         }
+    }
+
+    /// Counts the severities of the findings into a summary made from the servers alone
+    /// (`Summary::of(servers, &[], &[])`), so that the servers can be dropped before the
+    /// findings are made.
+    pub fn count(&mut self, findings: &[Finding], issues: &[Issue]) {
+        let count = |sev| {
+            findings.iter().filter(|f| f.severity == sev).count()
+                + issues.iter().filter(|f| f.severity == sev).count()
+        };
+        self.findings = issues.len();
+        self.ok = count(Severity::Ok);
+        self.warnings = count(Severity::Warning);
+        self.errors = count(Severity::Error);
+    }
+
+    /// The sum of two summaries (the clusters of a fleet).
+    pub fn add(&mut self, o: &Summary) {
+        self.servers += o.servers;
+        self.remote_servers += o.remote_servers;
+        self.findings += o.findings;
+        self.references += o.references;
+        self.secrets += o.secrets;
+        self.ok += o.ok;
+        self.warnings += o.warnings;
+        self.errors += o.errors;
     }
 
     /// The highest severity found.
@@ -367,6 +511,23 @@ pub fn evaluate(servers: &[Server], secrets: &Secrets, project: &ProjectContext)
     out
 }
 
+/// Evaluates every reference of every server, freeing each server once its findings are made:
+/// memory holds the findings and the servers not yet evaluated, never both in full.
+pub fn evaluate_owned(
+    servers: Vec<Server>,
+    secrets: &Secrets,
+    project: &ProjectContext,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for server in servers {
+        for r in &server.references {
+            evaluate_one(&server, r, secrets, project, &mut out);
+        }
+    }
+    out.shrink_to_fit();
+    out
+}
+
 /// The finding of one reference of one server.
 fn evaluate_one(
     server: &Server,
@@ -378,6 +539,8 @@ fn evaluate_one(
     let ns = server.namespace.as_str();
     let finding =
         |key: Option<String>, status: Status, severity: Severity, message: String| Finding {
+            context: None,
+            server_kind: server.kind,
             namespace: server.namespace.clone(),
             server: server.name.clone(),
             via: r.via.clone(),
@@ -461,9 +624,10 @@ fn evaluate_one(
                     Status::MissingSecret,
                     Severity::Error,
                     format!(
-                        "Secret {:?} does not exist in namespace {ns:?}; the pod cannot start: create it with {}",
+                        "Secret {:?} does not exist in namespace {ns:?}; {}: create it with {}",
                         r.secret,
-                        project.sync_hint(&r.secret, ns)
+                        consequence(r.kind),
+                        project.create_hint(r, ns)
                     ),
                 ));
             }
@@ -504,12 +668,53 @@ fn evaluate_one(
                         format!(
                             "Secret {:?} has no key {key:?}; add it with {} or fix the reference",
                             r.secret,
-                            project.sync_hint(&r.secret, ns)
+                            project.create_hint(r, ns)
                         ),
                     )
                 };
                 out.push(wide(f));
                 return;
+            }
+            if r.kind == RefKind::ImagePull
+                && !matches!(
+                    info.secret_type.as_deref(),
+                    Some(DOCKER_CONFIG_JSON | DOCKER_CFG)
+                )
+            {
+                out.push(wide(finding(
+                    None,
+                    Status::WrongType,
+                    Severity::Error,
+                    format!(
+                        "Secret {:?} is of type {}, but an image pull Secret must be {DOCKER_CONFIG_JSON} (or {DOCKER_CFG}); the kubelet ignores it and the image pull fails: recreate it with {}",
+                        r.secret,
+                        info.secret_type.as_deref().unwrap_or("Opaque"),
+                        project.create_hint(r, ns)
+                    ),
+                )));
+                return;
+            }
+            if r.kind == RefKind::Tls {
+                let missing: Vec<&str> = TLS_KEYS
+                    .into_iter()
+                    .filter(|k| !info.keys.contains(*k))
+                    .collect();
+                for key in &missing {
+                    out.push(wide(finding(
+                        Some(key.to_string()),
+                        Status::MissingKey,
+                        Severity::Error,
+                        format!(
+                            "TLS Secret {:?} has no key {key:?}; the server cannot serve TLS without {}: recreate it with {}",
+                            r.secret,
+                            TLS_KEYS.join(" and "),
+                            project.create_hint(r, ns)
+                        ),
+                    )));
+                }
+                if !missing.is_empty() {
+                    return;
+                }
             }
             if project.requires_keys_of(r) {
                 let missing: Vec<&String> = project
@@ -556,8 +761,23 @@ fn evaluate_one(
     }
 }
 
+/// The Secret types an image pull Secret may have.
+pub const DOCKER_CONFIG_JSON: &str = "kubernetes.io/dockerconfigjson";
+pub const DOCKER_CFG: &str = "kubernetes.io/dockercfg";
+/// The keys a TLS Secret must hold.
+pub const TLS_KEYS: [&str; 2] = ["tls.crt", "tls.key"];
+
+/// What a missing Secret of this kind of reference does.
+fn consequence(kind: RefKind) -> &'static str {
+    match kind {
+        RefKind::ImagePull => "the image cannot be pulled from a private registry",
+        RefKind::Header | RefKind::CaCert => "agents cannot connect to the remote server",
+        _ => "the pod cannot start",
+    }
+}
+
 /// `"a", "b", "c" and 4 more`: a long list stays one readable line.
-fn quote_list(items: &[&str]) -> String {
+pub fn quote_list(items: &[&str]) -> String {
     let mut out = items
         .iter()
         .take(3)
@@ -572,11 +792,14 @@ fn quote_list(items: &[&str]) -> String {
 
 /// Whether the findings make the run fail under `--fail-on` (`None` = never).
 pub fn fails(findings: &[Finding], threshold: Option<Severity>) -> bool {
+    failing(findings.iter().map(|f| f.severity), threshold) > 0
+}
+
+/// How many of these severities are at or above `--fail-on` (`None` = never: 0).
+pub fn failing(severities: impl Iterator<Item = Severity>, threshold: Option<Severity>) -> usize {
     match threshold {
-        None => false,
-        Some(t) => findings
-            .iter()
-            .any(|f| f.severity >= t && f.severity != Severity::Ok),
+        None => 0,
+        Some(t) => severities.filter(|s| *s >= t && *s != Severity::Ok).count(),
     }
 }
 
@@ -623,367 +846,4 @@ pub fn secrets_to_read(servers: &[Server], project: &ProjectContext) -> ToRead {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn info(keys: &[&str], managed: bool) -> SecretState {
-        SecretState::Present(SecretInfo {
-            keys: keys.iter().map(|k| k.to_string()).collect(),
-            managed_by: managed.then(|| MANAGER.to_string()),
-            ..Default::default()
-        })
-    }
-
-    fn server(ns: &str, name: &str, deployment: serde_json::Value) -> Server {
-        Server::from_json(&json!({
-            "metadata": {"namespace": ns, "name": name},
-            "spec": {"deployment": deployment}
-        }))
-    }
-
-    fn one(servers: &[Server], secrets: &Secrets, project: &ProjectContext) -> Finding {
-        let f = evaluate(servers, secrets, project);
-        assert_eq!(f.len(), 1, "{f:#?}");
-        f.into_iter().next().unwrap()
-    }
-
-    #[test]
-    fn ok_when_the_secret_exists_and_is_managed() {
-        let s = [server(
-            "a",
-            "web",
-            json!({"secretRefs": [{"name": "web-secrets"}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("a", "web-secrets", info(&["API_KEY"], true));
-        let f = one(&s, &secrets, &ProjectContext::default());
-        assert_eq!(
-            (f.status, f.severity, f.key.as_deref()),
-            (Status::Ok, Severity::Ok, None)
-        );
-        assert_eq!(f.via, "spec.deployment.secretRefs[0]");
-        assert_eq!(f.message, "managed by kubectl-kmcp");
-    }
-
-    #[test]
-    fn unmanaged_secret_is_ok_with_a_warning() {
-        let s = [server(
-            "a",
-            "web",
-            json!({"imagePullSecrets": [{"name": "regcred"}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("a", "regcred", info(&[".dockerconfigjson"], false));
-        let f = one(&s, &secrets, &ProjectContext::default());
-        assert_eq!((f.status, f.severity), (Status::Ok, Severity::Warning));
-        assert!(f.message.contains("no tool manages it"), "{}", f.message);
-    }
-
-    #[test]
-    fn missing_secret_is_an_error_with_the_sync_command() {
-        let s = [server(
-            "a",
-            "web",
-            json!({"secretRefs": [{"name": "web-secrets"}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("a", "web-secrets", SecretState::Absent);
-        let project = ProjectContext {
-            secrets: vec![ProjectSecret {
-                environment: "staging".into(),
-                secret: "web-secrets".into(),
-                namespace: Some("a".into()),
-            }],
-            ..Default::default()
-        };
-        let f = one(&s, &secrets, &project);
-        assert_eq!(
-            (f.status, f.severity),
-            (Status::MissingSecret, Severity::Error)
-        );
-        assert!(
-            f.message.contains("`kubectl kmcp secrets sync staging`"),
-            "{}",
-            f.message
-        );
-    }
-
-    #[test]
-    fn optional_references_to_missing_things_are_ok_with_a_note() {
-        // The doc-only forms (envFrom, env[].valueFrom.secretKeyRef) that the real CRD prunes.
-        let s = [server(
-            "a",
-            "web",
-            json!({
-                "envFrom": [{"secretRef": {"name": "gone", "optional": true}}],
-                "env": [{"name": "T", "valueFrom": {"secretKeyRef": {"name": "s", "key": "token", "optional": true}}}]
-            }),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("a", "gone", SecretState::Absent);
-        secrets.insert("a", "s", info(&["other"], true));
-        let f = evaluate(&s, &secrets, &ProjectContext::default());
-        assert_eq!(f.len(), 2);
-        assert!(
-            f.iter()
-                .all(|f| f.status == Status::Ok && f.severity == Severity::Ok)
-        );
-        assert!(f[0].message.contains("optional"), "{}", f[0].message);
-        assert_eq!(f[0].via, "spec.deployment.envFrom[0].secretRef");
-        assert_eq!(f[1].key.as_deref(), Some("token"));
-        assert!(f[1].message.contains("optional"), "{}", f[1].message);
-    }
-
-    #[test]
-    fn missing_key_of_a_secret_key_ref() {
-        let s = [server(
-            "a",
-            "web",
-            json!({"env": [{"name": "T", "valueFrom": {"secretKeyRef": {"name": "s", "key": "token"}}}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("a", "s", info(&["other"], true));
-        let f = one(&s, &secrets, &ProjectContext::default());
-        assert_eq!(
-            (f.status, f.severity, f.key.as_deref()),
-            (Status::MissingKey, Severity::Error, Some("token"))
-        );
-        assert_eq!(f.via, "spec.deployment.env[0](T).valueFrom.secretKeyRef");
-        // Present key: ok.
-        secrets.insert("a", "s", info(&["token"], true));
-        assert_eq!(
-            one(&s, &secrets, &ProjectContext::default()).status,
-            Status::Ok
-        );
-    }
-
-    #[test]
-    fn missing_required_keys_of_env_example_one_finding_each() {
-        let s = [server(
-            "a",
-            "web",
-            json!({"secretRefs": [{"name": "web-secrets"}], "imagePullSecrets": [{"name": "regcred"}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("a", "web-secrets", info(&["A"], true));
-        secrets.insert("a", "regcred", info(&[".dockerconfigjson"], true));
-        let project = ProjectContext {
-            required: vec!["A".into(), "B".into(), "C".into()],
-            example_path: Some("/p/.env.example".into()),
-            secrets: vec![],
-        };
-        let f = evaluate(&s, &secrets, &project);
-        let got: Vec<(&str, Option<&str>, Status)> = f
-            .iter()
-            .map(|f| (f.secret.as_str(), f.key.as_deref(), f.status))
-            .collect();
-        // The image pull Secret is not an env reference: the example does not apply to it.
-        assert_eq!(
-            got,
-            [
-                ("web-secrets", Some("B"), Status::MissingKey),
-                ("web-secrets", Some("C"), Status::MissingKey),
-                ("regcred", None, Status::Ok)
-            ]
-        );
-        assert!(
-            f[0].message.contains("/p/.env.example requires"),
-            "{}",
-            f[0].message
-        );
-        // With kmcp.yaml naming another Secret, the example does not apply to web-secrets.
-        let scoped = ProjectContext {
-            secrets: vec![ProjectSecret {
-                environment: "staging".into(),
-                secret: "other".into(),
-                namespace: None,
-            }],
-            ..project
-        };
-        let f = evaluate(&s, &secrets, &scoped);
-        assert!(f.iter().all(|f| f.status == Status::Ok), "{f:#?}");
-    }
-
-    #[test]
-    fn namespace_mismatch_when_the_secret_lives_elsewhere() {
-        let s = [server(
-            "prod",
-            "web",
-            json!({"secretRefs": [{"name": "web-secrets"}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("prod", "web-secrets", SecretState::Absent);
-        secrets.insert("staging", "web-secrets", info(&["A"], true));
-        let f = one(&s, &secrets, &ProjectContext::default());
-        assert_eq!(
-            (f.status, f.severity),
-            (Status::NamespaceMismatch, Severity::Error)
-        );
-        assert!(f.message.contains("exists in \"staging\""), "{}", f.message);
-    }
-
-    #[test]
-    fn namespace_mismatch_when_kmcp_yaml_syncs_into_another_namespace() {
-        let s = [server(
-            "prod",
-            "web",
-            json!({"secretRefs": [{"name": "web-secrets"}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert("prod", "web-secrets", info(&["A"], false));
-        let envs = |ns: Option<&str>| ProjectContext {
-            secrets: vec![ProjectSecret {
-                environment: "staging".into(),
-                secret: "web-secrets".into(),
-                namespace: ns.map(str::to_string),
-            }],
-            ..Default::default()
-        };
-        let f = one(&s, &secrets, &envs(Some("staging")));
-        assert_eq!(
-            (f.status, f.severity),
-            (Status::NamespaceMismatch, Severity::Error)
-        );
-        assert!(f.message.contains("namespace: prod"), "{}", f.message);
-        // An environment without a namespace, or with the server's, is no mismatch.
-        assert_eq!(one(&s, &secrets, &envs(None)).status, Status::Ok);
-        assert_eq!(one(&s, &secrets, &envs(Some("prod"))).status, Status::Ok);
-    }
-
-    #[test]
-    fn forbidden_is_a_warning_that_names_the_check() {
-        let s = [server(
-            "a",
-            "web",
-            json!({"volumes": [{"name": "v", "secret": {"secretName": "tls", "items": [{"key": "tls.crt", "path": "c"}]}}]}),
-        )];
-        let mut secrets = Secrets::default();
-        secrets.insert(
-            "a",
-            "tls",
-            SecretState::Forbidden {
-                check: "kubectl auth can-i get secrets -n a".into(),
-            },
-        );
-        let f = one(&s, &secrets, &ProjectContext::default());
-        assert_eq!(
-            (f.status, f.severity, f.key.as_deref()),
-            (Status::Forbidden, Severity::Warning, Some("tls.crt"))
-        );
-        assert!(f.message.contains("kubectl auth can-i get secrets -n a"));
-        assert!(!fails(std::slice::from_ref(&f), Some(Severity::Error)));
-        assert!(fails(std::slice::from_ref(&f), Some(Severity::Warning)));
-        assert!(!fails(&[f], None));
-    }
-
-    #[test]
-    fn json_fields_are_the_contract() {
-        let s = [server("a", "web", json!({"secretRefs": [{"name": "x"}]}))];
-        let mut secrets = Secrets::default();
-        secrets.insert("a", "x", SecretState::Absent);
-        let f = evaluate(&s, &secrets, &ProjectContext::default());
-        let v = serde_json::to_value(&f[0]).unwrap();
-        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            [
-                "key",
-                "message",
-                "namespace",
-                "secret",
-                "server",
-                "severity",
-                "status",
-                "via"
-            ]
-        );
-        assert_eq!(v["key"], serde_json::Value::Null);
-        assert_eq!(v["status"], "missing-secret");
-        assert_eq!(v["severity"], "error");
-        let summary = Summary::of(&s, &f);
-        assert_eq!(
-            (
-                summary.servers,
-                summary.references,
-                summary.secrets,
-                summary.errors
-            ),
-            (1, 1, 1, 1)
-        );
-        assert_eq!(summary.worst(), Severity::Error);
-    }
-
-    fn parse_secret(v: serde_json::Value) -> SecretInfo {
-        serde_json::from_value::<RawSecret>(v).unwrap().info()
-    }
-
-    #[test]
-    fn secret_info_keeps_key_names_and_metadata_only() {
-        let v = json!({
-            "type": "Opaque",
-            "metadata": {
-                "name": "s", "creationTimestamp": "2026-01-01T00:00:00Z",
-                "labels": {"app.kubernetes.io/managed-by": "kubectl-kmcp"},
-                "managedFields": [
-                    {"manager": "kubectl-kmcp", "time": "2026-01-02T00:00:00Z"},
-                    {"manager": "kubectl-edit", "time": "2026-01-03T00:00:00Z"}
-                ]
-            },
-            "data": {"API_KEY": "c2VjcmV0"}
-        });
-        let i = parse_secret(v);
-        assert_eq!(i.keys.iter().collect::<Vec<_>>(), ["API_KEY"]);
-        assert!(!format!("{i:?}").contains("c2VjcmV0"), "no value is kept");
-        assert_eq!(i.tool(), Some("kubectl-kmcp"));
-        assert_eq!(i.last_change.as_deref(), Some("2026-01-03T00:00:00Z"));
-        let owned = parse_secret(json!({"metadata": {
-            "ownerReferences": [{"kind": "ExternalSecret", "controller": true}],
-            "creationTimestamp": "2026-01-01T00:00:00Z",
-            "managedFields": [{"manager": "external-secrets"}]
-        }}));
-        assert_eq!(owned.tool(), Some("ExternalSecret"));
-        assert_eq!(owned.last_change.as_deref(), Some("2026-01-01T00:00:00Z"));
-        let by_hand = parse_secret(json!({"metadata": {
-            "managedFields": [{"manager": "kubectl-create", "time": "2026-01-01T00:00:00Z"}]
-        }}));
-        assert_eq!(by_hand.tool(), None);
-        assert_eq!(by_hand.manager(), Some("kubectl-create"));
-        let sa =
-            parse_secret(json!({"type": "kubernetes.io/service-account-token", "metadata": {}}));
-        assert_eq!(sa.tool(), Some("service-account-token"));
-    }
-
-    #[test]
-    fn every_reference_form_is_evaluated_with_its_via() {
-        let v = json!({
-            "metadata": {"namespace": "a", "name": "web"},
-            "spec": {
-                "httpTransport": {"tls": {"secretRef": "tls"}},
-                "deployment": {
-                    "secretRefs": [{"name": "s1"}],
-                    "envFrom": [{"secretRef": {"name": "s2"}}],
-                    "env": [{"name": "K", "valueFrom": {"secretKeyRef": {"name": "s3", "key": "k"}}}],
-                    "volumes": [{"name": "v", "secret": {"secretName": "s4"}},
-                                {"name": "p", "projected": {"sources": [{"secret": {"name": "s5"}}]}}],
-                    "imagePullSecrets": [{"name": "s6"}],
-                    "sidecars": [{"name": "side", "envFrom": [{"secretRef": {"name": "s7"}}]}]
-                }
-            }
-        });
-        let s = [Server::from_json(&v)];
-        let mut secrets = Secrets::default();
-        for name in ["s1", "s2", "s4", "s5", "s6", "s7", "tls"] {
-            secrets.insert("a", name, SecretState::Absent);
-        }
-        secrets.insert("a", "s3", info(&[], true));
-        let f = evaluate(&s, &secrets, &ProjectContext::default());
-        assert_eq!(f.len(), 8);
-        assert!(f.iter().all(|f| f.severity == Severity::Error), "{f:#?}");
-        let s3 = f.iter().find(|f| f.secret == "s3").unwrap();
-        assert_eq!(s3.status, Status::MissingKey);
-        let vias: BTreeSet<&str> = f.iter().map(|f| f.via.as_str()).collect();
-        assert!(vias.contains("spec.httpTransport.tls.secretRef"));
-        assert!(vias.contains("spec.deployment.sidecars[0](side).envFrom[0].secretRef"));
-    }
-}
+mod tests;

@@ -245,6 +245,10 @@ pub enum RefKind {
     ImagePull,
     /// The TLS certificate of the HTTP transport.
     Tls,
+    /// A RemoteMCPServer's HTTP header value (`headersFrom[].valueFrom`).
+    Header,
+    /// A RemoteMCPServer's CA bundle (`tls.caCertSecretRef`).
+    CaCert,
 }
 
 /// Every Secret reference of an MCPServer, read from its JSON form:

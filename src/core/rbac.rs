@@ -90,10 +90,12 @@ pub struct Grant {
 impl Grant {
     /// `User alice`, `Group developers`, `ServiceAccount ns/name`.
     pub fn subject(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
-            None => format!("{} {}", self.kind, self.name),
-        }
+        subject_text(&self.kind, &self.name, self.namespace.as_deref())
+    }
+
+    /// Whether the subject is built in (see [`is_system`]).
+    pub fn is_system(&self) -> bool {
+        is_system(&self.kind, &self.name, self.namespace.as_deref())
     }
 
     /// `get, list` or `get (only a, b)`.
@@ -107,156 +109,337 @@ impl Grant {
     }
 }
 
-/// The read verbs a rule grants on Secrets, grouped by the names it restricts to (empty = all).
-fn secret_read_rules(rules: &[PolicyRule]) -> BTreeMap<Vec<String>, BTreeSet<&'static str>> {
-    let mut out: BTreeMap<Vec<String>, BTreeSet<&'static str>> = BTreeMap::new();
+/// What a rule grants, by the resource names it restricts to (empty = all): for each such
+/// group, the resources (as kubectl spells them) and the verbs among `verbs`.
+type Granted = BTreeMap<Vec<String>, (BTreeSet<String>, BTreeSet<&'static str>)>;
+
+/// The verbs among `verbs` that `rules` grant on the `(group, resource)` pairs of `targets`,
+/// grouped by the names the rule restricts to. `*` counts in groups, resources and verbs.
+fn granted(rules: &[PolicyRule], targets: &[(&str, &str)], verbs: &[&'static str]) -> Granted {
+    let mut out: Granted = BTreeMap::new();
     for rule in rules {
         let groups = rule.api_groups.as_deref().unwrap_or_default();
         let resources = rule.resources.as_deref().unwrap_or_default();
-        if !groups.iter().any(|g| g.is_empty() || g == "*")
-            || !resources.iter().any(|r| r == "secrets" || r == "*")
-        {
-            continue;
-        }
-        let verbs: BTreeSet<&'static str> = READ_VERBS
-            .into_iter()
+        let hit: Vec<String> = targets
+            .iter()
+            .filter(|(g, r)| {
+                groups.iter().any(|x| x == g || x == "*")
+                    && resources.iter().any(|x| x == r || x == "*")
+            })
+            .map(|(g, r)| {
+                if g.is_empty() {
+                    r.to_string()
+                } else {
+                    format!("{r}.{g}")
+                }
+            })
+            .collect();
+        let v: BTreeSet<&'static str> = verbs
+            .iter()
+            .copied()
             .filter(|v| rule.verbs.iter().any(|rv| rv == v || rv == "*"))
             .collect();
-        if verbs.is_empty() {
+        if hit.is_empty() || v.is_empty() {
             continue;
         }
         let mut names = rule.resource_names.clone().unwrap_or_default();
         names.sort();
         names.dedup();
-        out.entry(names).or_default().extend(verbs);
+        let entry = out.entry(names).or_default();
+        entry.0.extend(hit);
+        entry.1.extend(v);
     }
     out
 }
 
-/// The read verbs in the order get, list, watch.
-fn ordered(verbs: &BTreeSet<&str>) -> Vec<String> {
-    READ_VERBS
-        .into_iter()
-        .filter(|v| verbs.contains(v))
-        .map(str::to_string)
+/// `verbs` in the order of `order`.
+fn ordered(verbs: &BTreeSet<&str>, order: &[&str]) -> Vec<String> {
+    order
+        .iter()
+        .filter(|v| verbs.contains(*v))
+        .map(|v| v.to_string())
         .collect()
-}
-
-/// One grant per subject of a binding and per resourceNames group of the role's rules.
-fn grants_for(
-    subjects: &[Subject],
-    binding_namespace: Option<&str>,
-    rules: &BTreeMap<Vec<String>, BTreeSet<&'static str>>,
-    via: &str,
-    out: &mut Vec<Grant>,
-) {
-    for s in subjects {
-        let namespace = (s.kind == "ServiceAccount").then(|| {
-            s.namespace
-                .clone()
-                .or_else(|| binding_namespace.map(str::to_string))
-                .unwrap_or_default()
-        });
-        for (names, verbs) in rules {
-            out.push(Grant {
-                kind: s.kind.clone(),
-                name: s.name.clone(),
-                namespace: namespace.clone(),
-                verbs: ordered(verbs),
-                resource_names: names.clone(),
-                via: via.to_string(),
-            });
-        }
-    }
 }
 
 /// A role's name and rules, as Roles and ClusterRoles both carry them.
 type NamedRules<'a> = (Option<&'a str>, Option<&'a [PolicyRule]>);
 
-/// Each named role's secret-read rules (see `secret_read_rules`), by role name.
-fn rules_by_name<'a>(
-    roles: impl Iterator<Item = NamedRules<'a>>,
-) -> BTreeMap<&'a str, BTreeMap<Vec<String>, BTreeSet<&'static str>>> {
-    roles
-        .filter_map(|(name, rules)| Some((name?, secret_read_rules(rules.unwrap_or_default()))))
-        .collect()
+/// One subject of a binding, with what the bound role grants and the binding's text.
+struct Bound<'a> {
+    subject: &'a Subject,
+    /// A service account's namespace.
+    namespace: Option<String>,
+    granted: &'a Granted,
+    via: String,
 }
 
-/// The subjects that can get/list/watch Secrets in `namespace`: through ClusterRoleBindings
-/// (to ClusterRoles) and the namespace's RoleBindings (to Roles or ClusterRoles), with `*`
-/// verbs, resources and API groups, rules restricted to `resourceNames` reported with those
-/// names, and `system:masters`, which the authorizer always allows, first.
-pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
-    let cluster_rules = rules_by_name(
-        rbac.cluster_roles
-            .iter()
-            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref())),
-    );
-    let role_rules = rules_by_name(
-        rbac.roles
-            .iter()
-            .filter(|r| r.metadata.namespace.as_deref() == Some(namespace))
-            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref())),
-    );
+/// Every subject bound in `namespace` (ClusterRoleBindings, and the namespace's RoleBindings to
+/// Roles or ClusterRoles) to a role that grants something of `targets`/`verbs`.
+fn bound<'a>(
+    rbac: &'a Rbac,
+    namespace: &str,
+    cluster_rules: &'a BTreeMap<&'a str, Granted>,
+    role_rules: &'a BTreeMap<&'a str, Granted>,
+) -> Vec<Bound<'a>> {
     let mut out = Vec::new();
+    let mut add =
+        |subjects: &'a [Subject], binding_ns: Option<&str>, g: &'a Granted, via: String| {
+            for s in subjects {
+                let namespace = (s.kind == "ServiceAccount").then(|| {
+                    s.namespace
+                        .clone()
+                        .or_else(|| binding_ns.map(str::to_string))
+                        .unwrap_or_default()
+                });
+                out.push(Bound {
+                    subject: s,
+                    namespace,
+                    granted: g,
+                    via: via.clone(),
+                });
+            }
+        };
     for b in &rbac.cluster_role_bindings {
         if b.role_ref.kind != "ClusterRole" {
             continue;
         }
-        if let Some(rules) = cluster_rules.get(b.role_ref.name.as_str()) {
+        if let Some(g) = cluster_rules.get(b.role_ref.name.as_str()) {
             let via = format!(
                 "ClusterRoleBinding/{} -> ClusterRole/{}",
                 b.metadata.name.as_deref().unwrap_or_default(),
                 b.role_ref.name
             );
-            grants_for(
-                b.subjects.as_deref().unwrap_or_default(),
-                None,
-                rules,
-                &via,
-                &mut out,
-            );
+            add(b.subjects.as_deref().unwrap_or_default(), None, g, via);
         }
     }
     for b in &rbac.role_bindings {
         if b.metadata.namespace.as_deref() != Some(namespace) {
             continue;
         }
-        let rules = match b.role_ref.kind.as_str() {
+        let g = match b.role_ref.kind.as_str() {
             "Role" => role_rules.get(b.role_ref.name.as_str()),
             "ClusterRole" => cluster_rules.get(b.role_ref.name.as_str()),
             _ => None,
         };
-        if let Some(rules) = rules {
+        if let Some(g) = g {
             let via = format!(
                 "RoleBinding/{} -> {}/{}",
                 b.metadata.name.as_deref().unwrap_or_default(),
                 b.role_ref.kind,
                 b.role_ref.name
             );
-            grants_for(
+            add(
                 b.subjects.as_deref().unwrap_or_default(),
                 Some(namespace),
-                rules,
-                &via,
-                &mut out,
+                g,
+                via,
             );
         }
+    }
+    out
+}
+
+/// The rules of every ClusterRole, and of the Roles of `namespace`, evaluated by `f`.
+fn evaluate_roles<'a>(
+    rbac: &'a Rbac,
+    namespace: &str,
+    f: impl Fn(&[PolicyRule]) -> Granted,
+) -> (BTreeMap<&'a str, Granted>, BTreeMap<&'a str, Granted>) {
+    let by_name = |roles: Vec<NamedRules<'a>>| -> BTreeMap<&'a str, Granted> {
+        roles
+            .into_iter()
+            .filter_map(|(name, rules)| Some((name?, f(rules.unwrap_or_default()))))
+            .filter(|(_, g)| !g.is_empty())
+            .collect()
+    };
+    let cluster = by_name(
+        rbac.cluster_roles
+            .iter()
+            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref()))
+            .collect(),
+    );
+    let roles = by_name(
+        rbac.roles
+            .iter()
+            .filter(|r| r.metadata.namespace.as_deref() == Some(namespace))
+            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref()))
+            .collect(),
+    );
+    (cluster, roles)
+}
+
+/// The subjects that can get/list/watch Secrets in `namespace`: through ClusterRoleBindings
+/// (to ClusterRoles) and the namespace's RoleBindings (to Roles or ClusterRoles), with `*`
+/// verbs, resources and API groups, rules restricted to `resourceNames` reported with those
+/// names, and `system:masters`, which the authorizer always allows, first. One grant per
+/// subject and resourceNames: several bindings of one subject are merged (verbs joined, the
+/// bindings listed in `via`).
+pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
+    /// A subject (kind, name, service account namespace) and the names its grant is limited to.
+    type SubjectNames = (String, String, Option<String>, Vec<String>);
+    let (cluster, roles) = evaluate_roles(rbac, namespace, |r| {
+        granted(r, &[("", "secrets")], &READ_VERBS)
+    });
+    let mut merged: BTreeMap<SubjectNames, (BTreeSet<&str>, Vec<String>)> = BTreeMap::new();
+    let masters = (
+        "Group".to_string(),
+        MASTERS_GROUP.to_string(),
+        None,
+        Vec::new(),
+    );
+    merged.insert(
+        masters.clone(),
+        (
+            READ_VERBS.into_iter().collect(),
+            vec!["the authorizer (system:masters bypasses RBAC)".into()],
+        ),
+    );
+    for b in bound(rbac, namespace, &cluster, &roles) {
+        for (names, (_, verbs)) in b.granted {
+            let e = merged
+                .entry((
+                    b.subject.kind.clone(),
+                    b.subject.name.clone(),
+                    b.namespace.clone(),
+                    names.clone(),
+                ))
+                .or_default();
+            e.0.extend(verbs.iter().copied());
+            if !e.1.contains(&b.via) {
+                e.1.push(b.via.clone());
+            }
+        }
+    }
+    let grant = |(kind, name, namespace, resource_names): SubjectNames,
+                 (verbs, vias): (BTreeSet<&str>, Vec<String>)| Grant {
+        kind,
+        name,
+        namespace,
+        verbs: ordered(&verbs, &READ_VERBS),
+        resource_names,
+        via: vias.join("; "),
+    };
+    let first = merged
+        .remove(&masters)
+        .expect("system:masters is always there");
+    let mut out = vec![grant(masters, first)];
+    out.extend(merged.into_iter().map(|(k, v)| grant(k, v)));
+    out
+}
+
+/// The workload kinds whose creation lets the creator mount any Secret of the namespace:
+/// `(API group, resource)`. MCPServers mount their `secretRefs`; RemoteMCPServers send a Secret
+/// key as a header to a URL their author chooses.
+pub const WORKLOADS: [(&str, &str); 10] = [
+    ("", "pods"),
+    ("", "replicationcontrollers"),
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("apps", "replicasets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
+    ("kagent.dev", "mcpservers"),
+    ("kagent.dev", "remotemcpservers"),
+];
+
+/// The verbs that create a workload or change its pod template.
+pub const WORKLOAD_VERBS: [&str; 3] = ["create", "patch", "update"];
+
+/// A subject that can read a namespace's Secrets by creating or changing a workload that mounts
+/// them, whatever the Secret RBAC says (Kubernetes' RBAC good-practices guide).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadGrant {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Among create/patch/update.
+    pub verbs: Vec<String>,
+    /// The workload resources, as kubectl spells them (`pods`, `deployments.apps`).
+    pub resources: Vec<String>,
+    /// The binding and role that grant it.
+    pub via: String,
+}
+
+impl WorkloadGrant {
+    /// `User alice`, `ServiceAccount ns/name`.
+    pub fn subject(&self) -> String {
+        subject_text(&self.kind, &self.name, self.namespace.as_deref())
+    }
+
+    /// Whether the subject is built in (see [`is_system`]).
+    pub fn is_system(&self) -> bool {
+        is_system(&self.kind, &self.name, self.namespace.as_deref())
+    }
+
+    /// `create, patch pods, deployments.apps`.
+    pub fn text(&self) -> String {
+        format!("{} {}", self.verbs.join(", "), self.resources.join(", "))
+    }
+}
+
+/// The subjects that can create or change workloads in `namespace`, and so read any of its
+/// Secrets, one per subject and binding; `system:masters` first.
+pub fn who_can_create_workloads(rbac: &Rbac, namespace: &str) -> Vec<WorkloadGrant> {
+    let (cluster, roles) =
+        evaluate_roles(rbac, namespace, |r| granted(r, &WORKLOADS, &WORKLOAD_VERBS));
+    let mut out = Vec::new();
+    for b in bound(rbac, namespace, &cluster, &roles) {
+        let mut resources = BTreeSet::new();
+        let mut verbs = BTreeSet::new();
+        for (res, v) in b.granted.values() {
+            resources.extend(res.iter().cloned());
+            verbs.extend(v.iter().copied());
+        }
+        out.push(WorkloadGrant {
+            kind: b.subject.kind.clone(),
+            name: b.subject.name.clone(),
+            namespace: b.namespace,
+            verbs: ordered(&verbs, &WORKLOAD_VERBS),
+            resources: WORKLOADS
+                .iter()
+                .map(|(g, r)| {
+                    if g.is_empty() {
+                        r.to_string()
+                    } else {
+                        format!("{r}.{g}")
+                    }
+                })
+                .filter(|r| resources.contains(r))
+                .collect(),
+            via: b.via,
+        });
     }
     out.sort();
     out.dedup();
     out.insert(
         0,
-        Grant {
+        WorkloadGrant {
             kind: "Group".into(),
             name: MASTERS_GROUP.into(),
             namespace: None,
-            verbs: READ_VERBS.iter().map(|v| v.to_string()).collect(),
-            resource_names: vec![],
+            verbs: WORKLOAD_VERBS.iter().map(|v| v.to_string()).collect(),
+            resources: vec!["*".into()],
             via: "the authorizer (system:masters bypasses RBAC)".into(),
         },
     );
     out
+}
+
+/// `User alice`, `Group developers`, `ServiceAccount ns/name`.
+fn subject_text(kind: &str, name: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+/// A built-in subject: a user or group named `system:...` (the control plane, nodes,
+/// `system:masters`), or a service account of `kube-system` (the controllers).
+pub fn is_system(kind: &str, name: &str, namespace: Option<&str>) -> bool {
+    name.starts_with("system:") || (kind == "ServiceAccount" && namespace == Some("kube-system"))
 }
 
 /// What one namespace's Secrets are exposed to: the current user's rights, and who else can
@@ -264,6 +447,9 @@ pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceAccess {
+    /// The kubeconfig context audited (a fleet run names each).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     pub namespace: String,
     /// The current user (kubeconfig user or `--as`), when known.
     pub user: Option<String>,
@@ -273,6 +459,12 @@ pub struct NamespaceAccess {
     /// is empty and `note` says why.
     pub rbac_readable: bool,
     pub subjects: Vec<Grant>,
+    /// Who can read the namespace's Secrets by creating or changing workloads (empty when RBAC
+    /// is not readable).
+    pub workload_readers: Vec<WorkloadGrant>,
+    /// Which rights the audit used to read this namespace's Secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_with: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -373,5 +565,56 @@ mod tests {
         let v = serde_json::to_value(&grants[0]).unwrap();
         assert_eq!(v["resourceNames"], json!([]));
         assert!(v.get("namespace").is_none());
+    }
+
+    #[test]
+    fn workload_creators_and_merged_duplicates() {
+        let r = rbac(json!({
+            "clusterRoles": [
+                {"metadata": {"name": "cluster-admin"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
+                {"metadata": {"name": "deployer"}, "rules": [
+                    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["create", "get"]},
+                    {"apiGroups": ["kagent.dev"], "resources": ["mcpservers"], "verbs": ["patch"]}]},
+                {"metadata": {"name": "viewer"}, "rules": [{"apiGroups": ["", "apps"], "resources": ["pods", "deployments"], "verbs": ["get", "list"]}]}
+            ],
+            "clusterRoleBindings": [
+                {"metadata": {"name": "cluster-admin"}, "roleRef": {"kind": "ClusterRole", "name": "cluster-admin", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "Group", "name": "system:masters"}]},
+                {"metadata": {"name": "ctrl"}, "roleRef": {"kind": "ClusterRole", "name": "deployer", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "ServiceAccount", "name": "deployment-controller", "namespace": "kube-system"}]}
+            ],
+            "roleBindings": [
+                {"metadata": {"name": "d", "namespace": "a"}, "roleRef": {"kind": "ClusterRole", "name": "deployer", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "User", "name": "carol"}]},
+                {"metadata": {"name": "v", "namespace": "a"}, "roleRef": {"kind": "ClusterRole", "name": "viewer", "apiGroup": "rbac.authorization.k8s.io"},
+                 "subjects": [{"kind": "User", "name": "dave"}]}
+            ]
+        }));
+        // system:masters once, its binding merged into the authorizer's row.
+        let readers = who_can_read_secrets(&r, "a");
+        assert_eq!(
+            rows(&readers),
+            [
+                "Group system:masters | get, list, watch | the authorizer (system:masters bypasses RBAC); ClusterRoleBinding/cluster-admin -> ClusterRole/cluster-admin"
+            ]
+        );
+        assert!(readers[0].is_system());
+        let w = who_can_create_workloads(&r, "a");
+        let got: Vec<String> = w
+            .iter()
+            .map(|g| format!("{} | {} | {}", g.subject(), g.text(), g.via))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "Group system:masters | create, patch, update * | the authorizer (system:masters bypasses RBAC)",
+                "Group system:masters | create, patch, update pods, replicationcontrollers, deployments.apps, statefulsets.apps, daemonsets.apps, replicasets.apps, jobs.batch, cronjobs.batch, mcpservers.kagent.dev, remotemcpservers.kagent.dev | ClusterRoleBinding/cluster-admin -> ClusterRole/cluster-admin",
+                "ServiceAccount kube-system/deployment-controller | create, patch deployments.apps, mcpservers.kagent.dev | ClusterRoleBinding/ctrl -> ClusterRole/deployer",
+                "User carol | create, patch deployments.apps, mcpservers.kagent.dev | RoleBinding/d -> ClusterRole/deployer",
+            ]
+        );
+        assert!(w[2].is_system() && !w[3].is_system());
+        // dave may only view: no workload grant.
+        assert!(!got.iter().any(|g| g.contains("dave")));
     }
 }

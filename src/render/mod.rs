@@ -25,10 +25,18 @@ pub enum Format {
     Wide,
     Json,
     Yaml,
+    /// SARIF 2.1.0 (audit only), for code-scanning tools.
+    Sarif,
 }
 
 /// Every format, in the order help lists them.
-const ALL: [Format; 4] = [Format::Table, Format::Wide, Format::Json, Format::Yaml];
+const ALL: [Format; 5] = [
+    Format::Table,
+    Format::Wide,
+    Format::Json,
+    Format::Yaml,
+    Format::Sarif,
+];
 
 impl Format {
     /// The name as `-o` spells it.
@@ -38,6 +46,7 @@ impl Format {
             Format::Wide => "wide",
             Format::Json => "json",
             Format::Yaml => "yaml",
+            Format::Sarif => "sarif",
         }
     }
 
@@ -70,6 +79,19 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String> {
             s
         })
         .map_err(|e| Error::Failed(format!("cannot render JSON: {e}")))
+}
+
+/// Writes a value as JSON straight to stdout, without building the text in memory first (a large
+/// audit's document).
+pub fn write_json<T: Serialize>(value: &T) -> Result<()> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(|e| Error::Failed(format!("cannot render JSON: {e}")))?;
+    writeln!(out)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
 }
 
 /// Prints a value as JSON or YAML on stdout.

@@ -173,8 +173,9 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
             "spec.deployment.imagePullSecrets[0]",
             "by-hand",
             None,
-            "ok",
-            "warning",
+            // An Opaque Secret as image pull Secret (#15: typed Secrets).
+            "wrong-type",
+            "error",
         ),
         row(
             "spec.deployment.volumes[0](certs).secret",
@@ -228,17 +229,21 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
         assert_eq!(
             keys,
             [
+                "context",
                 "key",
                 "message",
                 "namespace",
                 "secret",
                 "server",
+                "serverKind",
                 "severity",
                 "status",
                 "via"
             ]
         );
         assert_eq!(r["server"], "all-forms");
+        assert_eq!(r["context"], "admin");
+        assert_eq!(r["serverKind"], "MCPServer");
         assert!(!r["message"].as_str().unwrap().is_empty());
     }
     let by_hand = doc["references"]
@@ -250,7 +255,7 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
     assert_eq!(by_hand["key"], Value::Null);
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"servers": 1, "references": 9, "secrets": 6, "ok": 4, "warnings": 1, "errors": 4})
+        serde_json::json!({"servers": 1, "remoteServers": 0, "findings": 0, "references": 9, "secrets": 6, "ok": 4, "warnings": 0, "errors": 5})
     );
     assert_eq!(doc["access"].as_array().unwrap().len(), 1);
     assert_eq!(doc["access"][0]["namespace"], ns.as_str());
@@ -293,10 +298,18 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
     let table = kmcp(&["audit", "-n", &ns]).on(c).run();
     table.assert_code(1).assert_no_leak(&VALUES);
     let first = table.stdout.lines().next().unwrap();
-    for h in ["NAMESPACE", "SERVER", "VIA", "SECRET", "KEY", "STATUS"] {
+    for h in [
+        "NAMESPACE",
+        "SERVER",
+        "VIA",
+        "SECRET",
+        "KEY",
+        "STATUS",
+        "SEVERITY",
+    ] {
         assert!(first.contains(h), "{first}");
     }
-    table.assert_stdout_contains("1 server, 9 references to 6 Secrets: 4 errors, 1 warning, 4 ok");
+    table.assert_stdout_contains("1 server, 9 references to 6 Secrets: 5 errors, 0 warnings, 4 ok");
     table.assert_stdout_contains("Who can read these Secrets:");
     table.assert_stdout_contains(&format!(
         "error: {ns}/all-forms spec.httpTransport.tls.secretRef: Secret \"gone-tls\" does not exist in namespace {ns:?}"
@@ -364,8 +377,8 @@ fn selector_and_empty_scope() {
     run.assert_ok();
     assert_eq!(
         run.json(),
-        serde_json::json!({"references": [], "access": [],
-            "summary": {"servers": 0, "references": 0, "secrets": 0, "ok": 0, "warnings": 0, "errors": 0}})
+        serde_json::json!({"references": [], "findings": [], "access": [],
+            "summary": {"servers": 0, "remoteServers": 0, "findings": 0, "references": 0, "secrets": 0, "ok": 0, "warnings": 0, "errors": 0}})
     );
     // A format audit does not have is a usage error.
     kmcp(&["audit", "-n", &empty, "-o", "name"])

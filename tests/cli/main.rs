@@ -3,6 +3,7 @@ mod harness;
 
 mod architecture;
 mod audit;
+mod audit_security;
 mod core;
 mod deploy;
 mod dialect;

@@ -7,13 +7,12 @@ use futures::StreamExt;
 use kube::api::ListParams;
 use kube::core::Request;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::CONCURRENCY;
-use crate::client::{Action, Connection, access};
-use crate::core::findings::{RawSecret, RawSecretList, SecretInfo, SecretState, Secrets, Server};
-use crate::core::mcpserver;
+use crate::client::{Action, Connection, access, stream};
+use crate::core::findings::{RawSecret, SecretInfo, SecretState, Secrets, Server};
 use crate::core::rbac::{self, NamespaceAccess, Question};
+use crate::core::{mcpserver, remote};
 use crate::error::{Error, Result};
 use crate::render::progress::Progress;
 
@@ -22,42 +21,39 @@ fn cached() -> ListParams {
     ListParams::default().match_any()
 }
 
-/// A list of MCPServers as JSON objects (`Server::from_json` reads each).
-#[derive(Deserialize)]
-struct ServerList {
-    items: Vec<Value>,
+/// The collection URL of a namespaced custom resource, in one namespace or all.
+fn collection(group: &str, version: &str, plural: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => format!("/apis/{group}/{version}/namespaces/{ns}/{plural}"),
+        None => format!("/apis/{group}/{version}/{plural}"),
+    }
 }
 
-/// One list of MCPServers for the scope, reduced to where each is and what it references.
+/// The MCPServers of the scope, each reduced while the list streams in to where it is, what it
+/// references and which plain values look like credentials.
 pub async fn list_servers(
     conn: &Connection,
     namespace: Option<&str>,
     selector: Option<&str>,
 ) -> Result<Vec<Server>> {
-    let path = match namespace {
-        Some(ns) => format!(
-            "/apis/{}/{}/namespaces/{ns}/{}",
-            mcpserver::GROUP,
-            mcpserver::VERSION,
-            mcpserver::PLURAL
-        ),
-        None => format!(
-            "/apis/{}/{}/{}",
-            mcpserver::GROUP,
-            mcpserver::VERSION,
-            mcpserver::PLURAL
-        ),
-    };
-    let mut lp = cached();
-    if let Some(sel) = selector {
-        lp = lp.labels(sel);
-    }
-    let request = Request::new(path)
-        .list(&lp)
-        .map_err(|e| Error::Usage(format!("invalid --selector: {e}")))?;
+    let path = collection(
+        mcpserver::GROUP,
+        mcpserver::VERSION,
+        mcpserver::PLURAL,
+        namespace,
+    );
     let action = Action::new("list", mcpserver::CRD_NAME, namespace);
-    let text = match conn.call(action, conn.client.request_text(request)).await {
-        Ok(text) => text,
+    let mut servers = match stream::list(
+        conn,
+        action,
+        &path,
+        selector,
+        "the MCPServers",
+        Server::from_json,
+    )
+    .await
+    {
+        Ok(servers) => servers,
         Err(Error::Api(e)) if e.is_not_found() => {
             return Err(Error::Failed(format!(
                 "the MCPServer API ({}) is not installed on {}: install kmcp's CRDs first (see `kubectl get crd {}`)",
@@ -76,15 +72,125 @@ pub async fn list_servers(
         }
         Err(e) => return Err(e),
     };
-    let list: ServerList = serde_json::from_str(&text).map_err(|e| {
-        Error::Failed(format!(
-            "the API server's list of MCPServers is not valid JSON: {e}"
-        ))
-    })?;
-    drop(text);
-    let mut servers: Vec<Server> = list.items.iter().map(Server::from_json).collect();
     servers.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     Ok(servers)
+}
+
+/// kagent's RemoteMCPServers of the scope (v1alpha3, else v1alpha2). A cluster without the CRD
+/// has none (said at -v); a user who may not list them gets a note.
+pub async fn list_remote_servers(
+    conn: &Connection,
+    namespace: Option<&str>,
+    selector: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Server>> {
+    for version in ["v1alpha3", remote::VERSION] {
+        let path = collection(remote::GROUP, version, remote::PLURAL, namespace);
+        let action = Action::new("list", remote::CRD_NAME, namespace);
+        let listed = stream::list(
+            conn,
+            action.clone(),
+            &path,
+            selector,
+            "the RemoteMCPServers",
+            Server::from_remote_json,
+        )
+        .await;
+        match listed {
+            Ok(mut servers) => {
+                servers.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+                return Ok(servers);
+            }
+            Err(Error::Api(e)) if e.is_not_found() => continue,
+            Err(Error::Api(e)) if e.is_forbidden() => {
+                notes.push(format!(
+                    "RemoteMCPServers were not audited: you may not list them; check with `{}`",
+                    action.can_i_command(conn)
+                ));
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tracing::info!(
+        "the RemoteMCPServer API ({}) is not installed on {}: RemoteMCPServers skipped",
+        remote::CRD_NAME,
+        conn.server
+    );
+    Ok(Vec::new())
+}
+
+/// A ServiceAccount's `imagePullSecrets`, as far as the audit reads it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawServiceAccount {
+    #[serde(default)]
+    image_pull_secrets: Vec<RawName>,
+}
+
+#[derive(Deserialize)]
+struct RawName {
+    #[serde(default)]
+    name: String,
+}
+
+/// Follows each server's `serviceAccountName` to the ServiceAccount's `imagePullSecrets`, which
+/// the pod gets too (one get per distinct ServiceAccount). A missing or unreadable one is a note.
+pub async fn follow_service_accounts(
+    conn: &Connection,
+    servers: &mut [Server],
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let wanted: BTreeSet<(String, String)> = servers
+        .iter()
+        .filter_map(|s| Some((s.namespace.clone(), s.service_account.clone()?)))
+        .collect();
+    // Per ServiceAccount: its pull Secrets' names, or None when it cannot be read.
+    type PullSecrets = Result<Option<Vec<String>>>;
+    let got: Vec<((String, String), PullSecrets)> =
+        futures::stream::iter(wanted.into_iter().map(|(ns, sa)| async move {
+            let request = Request::new(format!("/api/v1/namespaces/{ns}/serviceaccounts"))
+                .get(&sa, &Default::default())
+                .map_err(|e| Error::Failed(e.to_string()));
+            let r = match request {
+                Ok(request) => {
+                    let action = Action::new("get", "serviceaccounts", Some(&ns)).named(&sa);
+                    match conn.call(action, conn.client.request_text(request)).await {
+                        Ok(text) => serde_json::from_str::<RawServiceAccount>(&text)
+                            .map_err(|e| parse_error(&format!("ServiceAccount {sa}"), e))
+                            .map(|a| {
+                                Some(a.image_pull_secrets.into_iter().map(|n| n.name).collect())
+                            }),
+                        Err(Error::Api(e)) if e.is_not_found() || e.is_forbidden() => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            ((ns, sa), r)
+        }))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut by_sa: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for ((ns, sa), r) in got {
+        match r? {
+            Some(names) => {
+                by_sa.insert((ns, sa), names);
+            }
+            None => notes.push(format!(
+                "ServiceAccount {ns}/{sa} (serviceAccountName of a server) could not be read: its imagePullSecrets were not audited; check with `kubectl get serviceaccount {sa} -n {ns}`"
+            )),
+        }
+    }
+    for s in servers.iter_mut() {
+        if let Some(sa) = &s.service_account
+            && let Some(names) = by_sa.get(&(s.namespace.clone(), sa.clone()))
+        {
+            s.add_service_account_pull_secrets(names);
+        }
+    }
+    Ok(())
 }
 
 // --- Secrets, read without their values ---------------------------------------------------
@@ -100,42 +206,46 @@ fn parse_error(what: &str, e: serde_json::Error) -> Error {
     ))
 }
 
-/// A namespace's Secrets, listed; or `Forbidden`, and then they are read one by one.
-enum Listed {
-    /// Every Secret of the namespace that the audit cares about.
-    All(Vec<(String, SecretInfo)>),
-    Forbidden,
+/// The names in a namespace's metadata-only list of Secrets.
+#[derive(Deserialize)]
+struct NameList {
+    /// `null` for an empty list.
+    items: Option<Vec<NameItem>>,
 }
 
-/// One list of a namespace's Secrets, reduced at once to the `keep` names' keys and metadata.
-async fn list_namespace_secrets(
-    conn: &Connection,
-    ns: &str,
-    keep: &BTreeSet<String>,
-) -> Result<Listed> {
+#[derive(Deserialize)]
+struct NameItem {
+    metadata: RawName,
+}
+
+/// The names of a namespace's Secrets, from a metadata-only list (no data, no type: a few
+/// hundred bytes per Secret however large its values); `None` where listing is forbidden.
+async fn secret_names(conn: &Connection, ns: &str) -> Result<Option<BTreeSet<String>>> {
     let request = Request::new(format!("/api/v1/namespaces/{ns}/secrets"))
-        .list(&cached())
+        .list_metadata(&cached())
         .map_err(|e| Error::Failed(e.to_string()))?;
     let action = Action::new("list", "secrets", Some(ns));
+    tracing::debug!(
+        "list /api/v1/namespaces/{ns}/secrets: names only (PartialObjectMetadataList, no data)"
+    );
     let text = match conn.call(action, conn.client.request_text(request)).await {
         Ok(text) => text,
-        Err(Error::Api(e)) if e.is_forbidden() => return Ok(Listed::Forbidden),
+        Err(Error::Api(e)) if e.is_forbidden() => return Ok(None),
         Err(e) => return Err(e),
     };
-    let list: RawSecretList = serde_json::from_str(&text)
-        .map_err(|e| parse_error(&format!("the Secrets of namespace {ns}"), e))?;
-    drop(text);
-    Ok(Listed::All(
+    let list: NameList = serde_json::from_str(&text)
+        .map_err(|e| parse_error(&format!("the Secret names of namespace {ns}"), e))?;
+    Ok(Some(
         list.items
             .into_iter()
-            .filter(|s| keep.contains(&s.metadata.name))
-            .map(|s| (s.metadata.name.clone(), s.info()))
+            .flatten()
+            .map(|i| i.metadata.name)
             .collect(),
     ))
 }
 
-/// One Secret, read where its namespace may not be listed: present (keys and metadata only),
-/// absent, or forbidden with the `kubectl auth can-i` line that checks it.
+/// One Secret: present (keys and metadata only), absent, or forbidden with the
+/// `kubectl auth can-i` line that checks it.
 async fn get_secret(conn: &Connection, ns: &str, name: &str) -> Result<SecretState> {
     let request = Request::new(format!("/api/v1/namespaces/{ns}/secrets"))
         .get(name, &Default::default())
@@ -159,72 +269,77 @@ async fn get_secret(conn: &Connection, ns: &str, name: &str) -> Result<SecretSta
     }
 }
 
-/// Reads each wanted Secret at most once: one list per namespace where allowed, else one get
-/// per name; at most [`CONCURRENCY`] requests at a time. Never lists Secrets cluster-wide.
+/// Reads what the checks need of each wanted Secret, and no other Secret's data: per
+/// namespace one metadata-only list of names (where allowed; it also shows which referenced
+/// names exist in other namespaces), then one get per referenced Secret that exists (or, where
+/// listing is forbidden, per referenced name). At most [`CONCURRENCY`] requests at a time.
+/// Never lists Secrets cluster-wide, never lists Secret data.
 pub async fn read_secrets(
     conn: &Connection,
     wanted: &BTreeMap<String, BTreeSet<String>>,
     referenced: &BTreeSet<String>,
     progress: &Progress,
-) -> Result<Secrets> {
+) -> Result<(Secrets, BTreeSet<String>)> {
     let total = wanted.len();
     let done = AtomicUsize::new(0);
-    progress.say(&format!("reading Secrets: 0/{total} namespaces"));
-    let listed: Vec<(String, Result<Listed>)> = futures::stream::iter(wanted.keys().map(|ns| {
-        let done = &done;
-        async move {
-            let r = list_namespace_secrets(conn, ns, referenced).await;
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress.say(&format!("reading Secrets: {n}/{total} namespaces"));
-            (ns.clone(), r)
-        }
-    }))
-    .buffer_unordered(CONCURRENCY)
-    .collect()
-    .await;
+    progress.say(&format!("listing Secret names: 0/{total} namespaces"));
+    let listed: Vec<(&String, Result<Option<BTreeSet<String>>>)> =
+        futures::stream::iter(wanted.keys().map(|ns| {
+            let done = &done;
+            async move {
+                let r = secret_names(conn, ns).await;
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress.say(&format!("listing Secret names: {n}/{total} namespaces"));
+                (ns, r)
+            }
+        }))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
     let mut secrets = Secrets::default();
     let mut gets: Vec<(&str, &str)> = Vec::new();
+    let mut names_listed = BTreeSet::new();
     for (ns, result) in listed {
-        let names = &wanted[&ns];
         match result? {
-            Listed::All(found) => {
-                let found: BTreeMap<String, SecretInfo> = found.into_iter().collect();
-                for (name, info) in &found {
-                    secrets.insert(&ns, name, SecretState::Present(info.clone()));
+            Some(names) => {
+                names_listed.insert(ns.clone());
+                for name in &wanted[ns] {
+                    if names.contains(name) {
+                        gets.push((ns, name));
+                    } else {
+                        secrets.insert(ns, name, SecretState::Absent);
+                    }
                 }
-                for name in names {
-                    if !found.contains_key(name) {
-                        secrets.insert(&ns, name, SecretState::Absent);
+                // Referenced elsewhere, present here: known by name only, for the
+                // namespace-mismatch check (no server of this namespace references it).
+                for name in referenced.intersection(&names) {
+                    if !wanted[ns].contains(name) {
+                        secrets.insert(ns, name, SecretState::Present(SecretInfo::default()));
                     }
                 }
             }
-            Listed::Forbidden => {
-                let (ns, _) = wanted.get_key_value(&ns).expect("a wanted namespace");
-                gets.extend(names.iter().map(|n| (ns.as_str(), n.as_str())));
+            None => gets.extend(wanted[ns].iter().map(|n| (ns.as_str(), n.as_str()))),
+        }
+    }
+    let total = gets.len();
+    let done = AtomicUsize::new(0);
+    let got: Vec<(&str, &str, Result<SecretState>)> =
+        futures::stream::iter(gets.into_iter().map(|(ns, name)| {
+            let done = &done;
+            async move {
+                let r = get_secret(conn, ns, name).await;
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress.say(&format!("reading Secrets: {n}/{total}"));
+                (ns, name, r)
             }
-        }
+        }))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for (ns, name, state) in got {
+        secrets.insert(ns, name, state?);
     }
-    if !gets.is_empty() {
-        let total = gets.len();
-        let done = AtomicUsize::new(0);
-        let got: Vec<(&str, &str, Result<SecretState>)> =
-            futures::stream::iter(gets.into_iter().map(|(ns, name)| {
-                let done = &done;
-                async move {
-                    let r = get_secret(conn, ns, name).await;
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    progress.say(&format!("reading Secrets one by one: {n}/{total}"));
-                    (ns, name, r)
-                }
-            }))
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-        for (ns, name, state) in got {
-            secrets.insert(ns, name, state?);
-        }
-    }
-    Ok(secrets)
+    Ok((secrets, names_listed))
 }
 
 // --- Access ---------------------------------------------------------------------------------
@@ -260,9 +375,14 @@ pub async fn namespace_access(
         .iter()
         .enumerate()
         .map(|(i, ns)| {
-            let (subjects, note) = match &rbac {
-                Ok(rbac) => (rbac::who_can_read_secrets(rbac, ns), None),
+            let (subjects, workload_readers, note) = match &rbac {
+                Ok(rbac) => (
+                    rbac::who_can_read_secrets(rbac, ns),
+                    rbac::who_can_create_workloads(rbac, ns),
+                    None,
+                ),
                 Err(why) => (
+                    Vec::new(),
                     Vec::new(),
                     Some(format!(
                         "RBAC objects are not readable ({why}): showing only your own rights"
@@ -270,7 +390,10 @@ pub async fn namespace_access(
                 ),
             };
             NamespaceAccess {
+                read_with: None,
+                context: conn.context.clone(),
                 namespace: ns.clone(),
+                workload_readers,
                 user: conn.user.clone(),
                 can_get: answers[2 * i].allowed,
                 can_list: answers[2 * i + 1].allowed,

@@ -7,11 +7,12 @@
 //! (`resourceVersion=0`, as informers do). Secrets are parsed without their values: only key
 //! names and metadata are kept, and nothing here ever prints a value.
 use crate::cli::{AuditArgs, KubeFlags};
-use crate::core::envfile;
-use crate::core::findings::{self, ProjectContext, ProjectSecret, Summary};
+use crate::client::Connection;
+use crate::core::findings::{self, ProjectContext, ProjectSecret, Summary, issues};
 use crate::core::project::{self, Project, Provider};
+use crate::core::{envfile, sarif};
 use crate::error::{Error, Outcome, Result};
-use crate::render::audit::{self, AuditResult};
+use crate::render::audit::{self, AuditResult, ServerRow};
 use crate::render::progress::Progress;
 use crate::render::{self, Format};
 
@@ -21,43 +22,95 @@ mod fetch;
 pub const CONCURRENCY: usize = 16;
 
 /// Lists the servers, reads their Secrets and the access to them, evaluates every reference and
-/// prints the result; exit 1 per `--fail-on`.
+/// prints the result; exit 1 per `--fail-on`. With several contexts (`--context` repeated,
+/// `--all-contexts`) each cluster is audited concurrently, and one that fails is a finding.
 pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
     let format = args.output;
     let project = match &args.project_dir {
         Some(dir) => project_context(dir)?,
         None => ProjectContext::default(),
     };
-    let conn = global.connect().await?;
-    let scope = (!args.all_namespaces).then(|| conn.namespace.clone());
-    let progress = Progress::new();
-
-    progress.say("listing MCPServers");
-    let servers = fetch::list_servers(&conn, scope.as_deref(), args.selector.as_deref()).await?;
-
-    let to_read = findings::secrets_to_read(&servers, &project);
-    let (secrets, access) = tokio::join!(
-        fetch::read_secrets(&conn, &to_read.wanted, &to_read.referenced, &progress),
-        fetch::namespace_access(&conn, &to_read.access_namespaces, scope.is_none()),
-    );
-    progress.clear();
-    let secrets = secrets?;
-    let access = access?;
-
-    let references = findings::evaluate(&servers, &secrets, &project);
-    let summary = Summary::of(&servers, &references);
-    let failed = findings::fails(&references, args.fail_on.threshold());
-    let result = AuditResult {
-        references,
-        access,
-        summary,
+    let contexts = if args.all_contexts {
+        global.context_names()?
+    } else {
+        global.contexts.clone()
     };
+    let fleet = args.all_contexts || contexts.len() > 1;
+    let progress = Progress::new();
+    let mut result = if fleet {
+        let runs = futures::future::join_all(contexts.iter().map(|ctx| {
+            let mut flags = global.clone();
+            flags.context = Some(ctx.clone());
+            flags.contexts = vec![ctx.clone()];
+            let (args, project, progress) = (&args, &project, &progress);
+            async move {
+                let run = async {
+                    let conn = flags.connect().await?;
+                    audit_cluster(&conn, args, project, progress, true).await
+                };
+                (ctx, run.await)
+            }
+        }))
+        .await;
+        let mut all = AuditResult {
+            fleet: true,
+            ..AuditResult::default()
+        };
+        for (ctx, run) in runs {
+            match run {
+                Ok(one) => all.merge(one),
+                Err(e) => {
+                    let issue = issues::unreachable(ctx, &e.to_string());
+                    all.summary.errors += 1;
+                    all.summary.findings += 1;
+                    all.findings.push(issue);
+                }
+            }
+        }
+        all
+    } else {
+        let conn = global.connect().await?;
+        audit_cluster(&conn, &args, &project, &progress, false).await?
+    };
+    progress.clear();
+    result.show_system = args.show_system;
+    let threshold = args.fail_on.threshold();
+    let failing = findings::failing(
+        result
+            .references
+            .iter()
+            .map(|f| f.severity)
+            .chain(result.findings.iter().map(|f| f.severity)),
+        threshold,
+    );
+    for note in &result.notes {
+        eprintln!("warning: {note}");
+    }
     match format {
-        Format::Json | Format::Yaml => render::print_data(format, &result)?,
+        Format::Json => render::write_json(&result)?,
+        Format::Yaml => render::print_data(format, &result)?,
+        Format::Sarif => {
+            let project_uri = args
+                .project_dir
+                .as_ref()
+                .filter(|_| project.manifest.is_some())
+                .and_then(|d| std::fs::canonicalize(d).ok())
+                .map(|d| format!("file://{}/", d.display()));
+            let meta = sarif::Meta {
+                tool_version: env!("CARGO_PKG_VERSION"),
+                project_uri,
+                project: &project,
+            };
+            render::write_json(&sarif::document(
+                &result.references,
+                &result.findings,
+                &meta,
+            ))?;
+        }
         _ => {
-            if servers.is_empty() {
+            if !fleet && result.summary.servers == 0 {
                 let selector = args.selector.as_deref();
-                eprintln!("{}", audit::no_servers(scope.as_deref(), selector));
+                eprintln!("{}", audit::no_servers(result.scope.as_deref(), selector));
             }
             let wide = format == Format::Wide;
             print!(
@@ -66,10 +119,94 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
             );
         }
     }
-    Ok(if failed {
-        Outcome::Findings
+    if failing > 0 {
+        eprintln!(
+            "{}",
+            audit::exit_reason(&result, args.fail_on.name(), failing, args.access)
+        );
+        Ok(Outcome::Findings)
     } else {
-        Outcome::Success
+        Ok(Outcome::Success)
+    }
+}
+
+/// One cluster's audit: its MCPServers and RemoteMCPServers, their ServiceAccounts' image pull
+/// Secrets, the referenced Secrets (without values) and who can read them, evaluated.
+async fn audit_cluster(
+    conn: &Connection,
+    args: &AuditArgs,
+    project: &ProjectContext,
+    progress: &Progress,
+    fleet: bool,
+) -> Result<AuditResult> {
+    let scope = (!args.all_namespaces).then(|| conn.namespace.clone());
+    let selector = args.selector.as_deref();
+    let mut notes = Vec::new();
+    progress.say("listing MCPServers");
+    let (servers, remotes) = tokio::join!(
+        fetch::list_servers(conn, scope.as_deref(), selector),
+        fetch::list_remote_servers(conn, scope.as_deref(), selector, &mut notes),
+    );
+    let mut servers = servers?;
+    servers.extend(remotes?);
+    fetch::follow_service_accounts(conn, &mut servers, &mut notes).await?;
+
+    let to_read = findings::secrets_to_read(&servers, project);
+    let (secrets, access) = tokio::join!(
+        fetch::read_secrets(conn, &to_read.wanted, &to_read.referenced, progress),
+        fetch::namespace_access(conn, &to_read.access_namespaces, scope.is_none()),
+    );
+    let (secrets, names_listed) = secrets?;
+    let mut access = access?;
+    for a in &mut access {
+        a.read_with = Some(if names_listed.contains(&a.namespace) {
+            "list secrets (names only, no data), then get of each referenced Secret that exists"
+                .to_string()
+        } else {
+            "get of each referenced Secret (list secrets is not allowed)".to_string()
+        });
+    }
+
+    // What the table and the summary need of the servers, then the servers go as their
+    // findings are made (see `evaluate_owned`).
+    let mut found = issues::plaintext(&servers);
+    found.extend(issues::effective_readers(&access, &to_read.wanted));
+    let mut summary = Summary::of(&servers, &[], &[]);
+    let bare = servers
+        .iter()
+        .filter(|s| s.references.is_empty())
+        .map(|s| ServerRow {
+            context: conn.context.clone(),
+            namespace: s.namespace.clone(),
+            kind: s.kind,
+            name: s.name.clone(),
+        })
+        .collect();
+    drop(to_read);
+    let mut references = findings::evaluate_owned(servers, &secrets, project);
+    drop(secrets);
+    summary.count(&references, &found);
+    for f in &mut references {
+        f.context = conn.context.clone();
+    }
+    for f in &mut found {
+        f.context = conn.context.clone();
+    }
+    Ok(AuditResult {
+        references,
+        findings: found,
+        access,
+        summary,
+        bare,
+        notes: notes
+            .into_iter()
+            .map(|n| match &conn.context {
+                Some(c) if fleet => format!("context {c}: {n}"),
+                _ => n,
+            })
+            .collect(),
+        scope,
+        ..AuditResult::default()
     })
 }
 
@@ -105,10 +242,12 @@ fn project_context(dir: &std::path::Path) -> Result<ProjectContext> {
                 environment: e.name.clone(),
                 secret: e.secret_name.clone()?,
                 namespace: e.namespace.clone(),
+                line: e.line,
             })
         })
         .collect();
     Ok(ProjectContext {
+        manifest: manifest.is_file().then(|| project::FILE_NAME.to_string()),
         required: example
             .as_ref()
             .map(|e| e.required.clone())
