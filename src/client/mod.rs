@@ -276,4 +276,23 @@ mod tests {
         assert_eq!(server_verb(msg).as_deref(), Some("list"));
         assert_eq!(server_verb("no verb here"), None);
     }
+
+    proptest::proptest! {
+        /// A Forbidden message is server text: any of it is read without a crash.
+        #[test]
+        fn any_server_message_is_read_without_crashing(
+            head in proptest::prelude::any::<String>(),
+            tail in proptest::prelude::any::<String>(),
+        ) {
+            for msg in [
+                format!("{head}User \"{tail}"),
+                format!("{head}\" cannot {tail}"),
+                format!("User \"{head}\" cannot {tail}"),
+                head.clone(),
+            ] {
+                let _ = server_user(&msg);
+                let _ = server_verb(&msg);
+            }
+        }
+    }
 }

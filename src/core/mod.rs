@@ -13,6 +13,8 @@ pub mod mcpserver;
 pub mod project;
 pub mod rbac;
 pub mod secret_plan;
+#[cfg(test)]
+mod no_panic;
 mod source;
 mod status;
 

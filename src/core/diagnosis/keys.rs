@@ -36,7 +36,10 @@ fn env_from_secrets(f: &Facts) -> Vec<String> {
     {
         out.push(env.secret_name.clone());
     }
-    out.dedup();
+    // Each Secret once, in the order of its first reference (dedup alone drops only adjacent
+    // repeats: `a, b, a` would name `a` twice).
+    let mut seen = BTreeSet::new();
+    out.retain(|s| seen.insert(s.clone()));
     out
 }
 
@@ -187,5 +190,34 @@ mod tests {
             {"name": "T", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "token", "optional": true}}}]}]);
         f.mcpserver = Fetch::Got(Some(server));
         assert_eq!(status_of(&diagnose(&f), "keys"), CheckStatus::Warn);
+    }
+
+    #[test]
+    fn a_secret_referenced_twice_by_env_from_is_named_once() {
+        let mut f = healthy();
+        f.example = Some(Ok(ExampleFacts {
+            path: ".env.example".into(),
+            required: vec!["API_KEY".into(), "DB_URL".into()],
+        }));
+        let mut server = server_json();
+        server["spec"]["deployment"]["secretRefs"] =
+            json!([{"name": SECRET}, {"name": "other"}, {"name": SECRET}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        let other = hashes(&[("X", "1")]);
+        f.secrets.insert(
+            "other".into(),
+            Fetch::Got(Some(SecretFacts {
+                annotation: None,
+                data: other,
+            })),
+        );
+        let keys = by_id(&diagnose(&f), "keys").clone();
+        assert_eq!(keys.status, CheckStatus::Fail);
+        assert!(
+            keys.detail
+                .contains("missing from weather-secrets, other: DB_URL"),
+            "{}",
+            keys.detail
+        );
     }
 }
