@@ -209,13 +209,19 @@ mod tests {
             "5000000000000000000h5000000000000000000h",
         ] {
             let err = parse_duration(text).unwrap_err();
-            assert!(err.contains("too long") || err.contains("invalid"), "{text}: {err}");
+            assert!(
+                err.contains("too long") || err.contains("invalid"),
+                "{text}: {err}"
+            );
         }
         assert_eq!(
             parse_duration("87600h").unwrap(),
             DurationArg(Some(MAX_DURATION))
         );
-        assert_eq!(parse_duration("1.5µs").unwrap(), DurationArg(Some(Duration::from_nanos(1500))));
+        assert_eq!(
+            parse_duration("1.5µs").unwrap(),
+            DurationArg(Some(Duration::from_nanos(1500)))
+        );
         assert!(parse_duration("1.2.3s").is_err());
         assert!(parse_duration("1sé").is_err());
     }

@@ -10,11 +10,11 @@ pub mod diagnosis;
 pub mod envfile;
 pub mod findings;
 pub mod mcpserver;
+#[cfg(test)]
+mod no_panic;
 pub mod project;
 pub mod rbac;
 pub mod secret_plan;
-#[cfg(test)]
-mod no_panic;
 mod source;
 mod status;
 
