@@ -7,6 +7,7 @@ mod core;
 mod deploy;
 mod foundation;
 mod krew;
+mod leaks;
 mod robustness;
 mod snapshots;
 mod sync;

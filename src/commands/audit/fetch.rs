@@ -68,11 +68,8 @@ pub async fn list_servers(
         }
         Err(e) => return Err(e),
     };
-    let list: ServerList = serde_json::from_str(&text).map_err(|e| {
-        Error::Failed(format!(
-            "the API server's list of MCPServers is not valid JSON: {e}"
-        ))
-    })?;
+    let list: ServerList =
+        serde_json::from_str(&text).map_err(|e| parse_error("the list of MCPServers", e))?;
     drop(text);
     let mut servers: Vec<Server> = list.items.iter().map(Server::from_json).collect();
     servers.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
