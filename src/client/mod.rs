@@ -254,7 +254,10 @@ pub fn unreadable_answer(e: &serde_json::Error, action: &Action<'_>) -> String {
         "the API server's answer for {object}{where_} could not be read: {kind} at line {}, column {} (the answer is not shown: it can hold Secret data); check the object with `kubectl get {object}{}`",
         e.line(),
         e.column(),
-        action.namespace.map(|ns| format!(" -n {ns}")).unwrap_or_default()
+        action
+            .namespace
+            .map(|ns| format!(" -n {ns}"))
+            .unwrap_or_default()
     )
 }
 
@@ -314,7 +317,10 @@ mod tests {
             r#"{"TOKEN": "hunter2-value"}"#,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("hunter2-value"), "serde quotes it: {e}");
+        assert!(
+            e.to_string().contains("hunter2-value"),
+            "serde quotes it: {e}"
+        );
         let action = Action::new("get", "secrets", Some("ns")).named("s");
         let line = unreadable_answer(&e, &action);
         assert!(!line.contains("hunter2"), "{line}");

@@ -48,11 +48,17 @@ fn the_sweep_finds_each_encoding_of_a_value() {
         assert!(names.contains(name), "no {name} form in {forms:?}");
     }
     assert!(
-        leak_forms("a\"b\\c-12345").iter().any(|(n, t)| *n == "JSON-escaped" && t == "a\\\"b\\\\c-12345"),
+        leak_forms("a\"b\\c-12345")
+            .iter()
+            .any(|(n, t)| *n == "JSON-escaped" && t == "a\\\"b\\\\c-12345"),
         "{:?}",
         leak_forms("a\"b\\c-12345")
     );
-    assert!(leak_forms("abcdefg").iter().any(|(n, _)| *n == "base64 without padding"));
+    assert!(
+        leak_forms("abcdefg")
+            .iter()
+            .any(|(n, _)| *n == "base64 without padding")
+    );
     // Each form found on either stream, and a value inside a longer base64 text (a whole
     // manifest encoded) at each alignment.
     use base64::Engine;
@@ -116,9 +122,17 @@ fn every_secret_handling_command_at_v9_leaks_nothing() {
     )
     .unwrap();
     let all = [VALUES.as_slice(), &[rotated]].concat();
-    swept(on(&["secrets", "sync", "staging", "--dry-run=server"]), &all).assert_ok();
+    swept(
+        on(&["secrets", "sync", "staging", "--dry-run=server"]),
+        &all,
+    )
+    .assert_ok();
     swept(on(&["secrets", "sync", "staging"]), &all).assert_code(1);
-    swept(on(&["secrets", "sync", "staging", "--yes", "-o", "json"]), &all).assert_ok();
+    swept(
+        on(&["secrets", "sync", "staging", "--yes", "-o", "json"]),
+        &all,
+    )
+    .assert_ok();
     // The client dry run's manifest holds the values on stdout, by design; stderr holds none.
     let dry = on(&["secrets", "sync", "staging", "--dry-run", "-o", "yaml"]);
     dry.assert_ok();
@@ -134,7 +148,10 @@ fn every_secret_handling_command_at_v9_leaks_nothing() {
     swept(on(&["deploy", "--environment", "staging"]), &all).assert_ok();
     swept(on(&["troubleshoot", "--environment", "staging"]), &all);
     std::fs::write(dir.path().join(".env.staging"), env_file(&VALUES)).unwrap();
-    let ts = swept(on(&["troubleshoot", "--environment", "staging", "-o", "json"]), &all);
+    let ts = swept(
+        on(&["troubleshoot", "--environment", "staging", "-o", "json"]),
+        &all,
+    );
     assert!(ts.json()["checks"].is_array());
     swept(on(&["audit", "-n", &ns]), &all);
     swept(on(&["audit", "-A", "-o", "json"]), &all);
