@@ -388,7 +388,9 @@ pub fn leak_forms(value: &str) -> Vec<(&'static str, String)> {
     forms
         .into_iter()
         .filter(|(name, text)| {
-            (*name == "as written" || text.len() >= 8) && text != "" && seen.insert(text.clone())
+            (*name == "as written" || text.len() >= 8)
+                && !text.is_empty()
+                && seen.insert(text.clone())
         })
         .collect()
 }
