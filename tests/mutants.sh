@@ -8,6 +8,9 @@
 #   tests/mutants.sh                       every file under src/core
 #   tests/mutants.sh src/core/diagnosis/drift.rs src/core/secret_plan.rs   only these files
 #   KMCP_MUTANTS_JOBS=2 tests/mutants.sh   parallel builds (default 1: the machine is shared)
+#   KMCP_MUTANTS_ARGS="--in-place --baseline=skip" tests/mutants.sh FILE
+#                                          no copy of the tree (reuses target/; do not edit or
+#                                          test the checkout meanwhile); skip the baseline run
 #
 # Each file's outcomes are kept in target/mutants-report/<file>/ (cargo-mutants' outcomes.json),
 # so that a later run of other files adds to the report instead of replacing it.
@@ -31,8 +34,10 @@ for f in "${files[@]}"; do
   echo "== $f" >&2
   # Exit code 2 (mutants missed) and 3 (timeouts) are results, not failures of the script.
   rc=0
-  cargo mutants --file "$f" --jobs "${KMCP_MUTANTS_JOBS:-1}" --timeout "${KMCP_MUTANTS_TIMEOUT:-120}" \
-    --output "$out" --no-shuffle -- --lib || rc=$?
+  jobs=(--jobs "${KMCP_MUTANTS_JOBS:-1}")
+  case "${KMCP_MUTANTS_ARGS:-}" in *--in-place*) jobs=() ;; esac
+  cargo mutants --file "$f" "${jobs[@]}" --timeout "${KMCP_MUTANTS_TIMEOUT:-120}" \
+    --output "$out" ${KMCP_MUTANTS_ARGS:-} -- --lib || rc=$?
   case $rc in 0|2|3) ;; *) echo "cargo mutants failed on $f (exit $rc)" >&2; exit "$rc" ;; esac
 done
 
