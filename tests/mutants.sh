@@ -7,6 +7,7 @@
 #   cargo install --locked cargo-mutants
 #   tests/mutants.sh                       every file under src/core
 #   tests/mutants.sh src/core/diagnosis/drift.rs src/core/secret_plan.rs   only these files
+#   tests/mutants.sh --report              only rewrite the report from the stored outcomes
 #   KMCP_MUTANTS_JOBS=2 tests/mutants.sh   parallel builds (default 1: the machine is shared)
 #   KMCP_MUTANTS_ARGS="--in-place --baseline=skip" tests/mutants.sh FILE
 #                                          no copy of the tree (reuses target/; do not edit or
@@ -20,14 +21,16 @@ root="$(dirname "$here")"
 cd "$root"
 command -v cargo-mutants >/dev/null || { echo "cargo install --locked cargo-mutants first" >&2; exit 2; }
 
-if [ "$#" -gt 0 ]; then
+if [ "${1:-}" = "--report" ]; then
+  files=()   # only rewrite the report from the stored outcomes
+elif [ "$#" -gt 0 ]; then
   files=("$@")
 else
   mapfile -t files < <(find src/core -name '*.rs' ! -name 'testing.rs' ! -name 'no_panic.rs' | sort)
 fi
 store="target/mutants-report"
 mkdir -p "$store"
-for f in "${files[@]}"; do
+for f in ${files[@]+"${files[@]}"}; do
   out="$store/$(echo "$f" | tr '/' '_')"
   rm -rf "$out"
   mkdir -p "$out"
@@ -62,8 +65,7 @@ for d in sorted(os.listdir(store)):
         summary = o["summary"]
         counts[summary] += 1
         if summary == "MissedMutant":
-            line = m.get("span", {}).get("start", {}).get("line", "?")
-            missed.append(f"- `{m['file']}:{line}`: {m.get('name') or m.get('replacement')}")
+            missed.append(f"- `{m.get('name')}`")
     if name:
         rows.append((name, counts))
 out = ["# Mutation report (cargo-mutants over src/core with the unit tests)", "",
