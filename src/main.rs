@@ -2,6 +2,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = kubectl_kmcp::cli::parse();
     kubectl_kmcp::logging::init(cli.global.verbosity);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -21,5 +22,17 @@ fn main() -> ExitCode {
             kubectl_kmcp::render::print_error(&err);
             err.exit_code()
         }
+    }
+}
+
+/// A closed pipe ends the process quietly, killed by SIGPIPE, as kubectl and every Unix tool:
+/// `kubectl kmcp audit -A -o json | head` prints no error and the shell reports 141. Rust
+/// ignores SIGPIPE by default, so a write to a closed stdout would fail and `println!` panic.
+/// Sockets are unaffected: the standard library sends on them with MSG_NOSIGNAL.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -4,13 +4,19 @@
 #   tests/bench-audit.sh                  (builds the release binary, starts and stops a cluster)
 #   KMCP_BENCH_KUBECONFIG=PATH tests/bench-audit.sh   (reuse a running cluster, e.g. from
 #                                         tests/cluster.sh start; the objects are created once)
+#   KMCP_BENCH_BIN=PATH                   time that binary instead of a release build
+# The script stops before measuring unless every fixture object exists (counted per kind).
 # Prints hyperfine's table, the ratio audit/one-liner, and the audit's peak memory (maximum
 # resident set size from GNU time, else from /proc/PID/status VmHWM).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
-cargo build --release --quiet
-bin="$PWD/target/release/kubectl-kmcp"
+if [ -n "${KMCP_BENCH_BIN:-}" ]; then
+  bin="$KMCP_BENCH_BIN"   # e.g. a debug build, to check this script; not for figures
+else
+  cargo build --release --quiet
+  bin="$PWD/target/release/kubectl-kmcp"
+fi
 work="$(mktemp -d)"
 namespaces=${KMCP_BENCH_NAMESPACES:-50}
 per_ns=${KMCP_BENCH_SERVERS_PER_NS:-40}
@@ -65,16 +71,31 @@ YAML
   done
 }
 
-have=$(kubectl get mcpserver -A --no-headers 2>/dev/null | wc -l)
+# Counts the rows of `kubectl get -A --no-headers` in the fixture's namespaces bench-1..bench-N.
+in_bench() { awk '$1 ~ /^bench-[0-9]+$/ { split($1, p, "-"); if (p[2] + 0 <= n + 0) c++ } END { print c + 0 }' n="$namespaces"; }
+have=$(kubectl get mcpserver -A --no-headers 2>/dev/null | in_bench)
 if [ "$have" -lt $((namespaces * per_ns)) ]; then
   echo "creating $((namespaces * per_ns)) MCPServers in $namespaces namespaces..." >&2
   for n in $(seq 1 "$namespaces"); do
     make_namespace "bench-$n" > "$work/ns-$n.yaml"
   done
   # Four kubectl processes at a time (namespaces first: each file starts with its namespace).
-  ls "$work"/ns-*.yaml | xargs -P 4 -I{} kubectl create -f {} >/dev/null 2>&1 || true
+  # `apply` is idempotent (a cluster reused after a partial run); any error stops the script.
+  if ! ls "$work"/ns-*.yaml | xargs -P 4 -I{} sh -c 'kubectl apply -f "$1" >/dev/null' _ {}; then
+    echo "creating the fixture objects failed (see kubectl's errors above)" >&2
+    exit 1
+  fi
 fi
-echo "MCPServers on the cluster: $(kubectl get mcpserver -A --no-headers | wc -l)" >&2
+# Every fixture object must be there, or the figures compare different work.
+want_servers=$((namespaces * per_ns))
+want_secrets=$((namespaces * (1 + per_ns - per_ns / 10)))
+got_servers=$(kubectl get mcpserver -A --no-headers | in_bench)
+got_secrets=$(kubectl get secret -A --no-headers --field-selector type=Opaque | in_bench)
+echo "fixture: $got_servers/$want_servers MCPServers, $got_secrets/$want_secrets Secrets in bench-1..bench-$namespaces" >&2
+if [ "$got_servers" -ne "$want_servers" ] || [ "$got_secrets" -ne "$want_secrets" ]; then
+  echo "the fixture is incomplete: not measuring" >&2
+  exit 1
+fi
 
 one_liner="kubectl get mcpserver -A -o jsonpath='{range .items[*]}{.metadata.namespace}{\"\\t\"}{.metadata.name}{\"\\t\"}{.spec.deployment.secretRefs[*].name}{\"\\n\"}{end}'"
 audit="$bin audit -A -o json --fail-on never"

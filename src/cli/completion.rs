@@ -637,4 +637,26 @@ mod tests {
             assert!(text.contains(BINARY), "{shell} script lacks {BINARY}");
         }
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The words come from the user's shell line: any of them is completed without a crash.
+        #[test]
+        fn any_command_line_is_completed_without_crashing(
+            words in proptest::collection::vec(
+                prop_oneof![
+                    any::<String>(),
+                    proptest::sample::select(vec![
+                        "-", "--", "-o", "-ojson", "--output=", "--namespace", "-n", "-An",
+                        "secrets", "sync", "audit", "--é", "-é", "--=", "-v=9", "",
+                    ])
+                    .prop_map(str::to_string),
+                ],
+                0..6,
+            )
+        ) {
+            let _ = complete(crate::cli::command(), &words).render();
+        }
+    }
 }

@@ -122,34 +122,49 @@ pub fn parse_bool(text: &str) -> std::result::Result<bool, String> {
     }
 }
 
+/// The longest `--request-timeout` accepted: 10 years. Anything longer is surely a typo, and
+/// an unbounded value would overflow the clock arithmetic of a timer.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// Parses kubectl's duration syntax: a bare integer is seconds (`0` = no limit), else one or more
-/// number+unit pairs (`1h2m3s`, `500ms`, `2m`).
+/// number+unit pairs (`1h2m3s`, `500ms`, `2m`). Never panics: an overflowing, NaN or over-long
+/// duration is an error (a usage error, exit 2, through clap).
 pub fn parse_duration(text: &str) -> std::result::Result<DurationArg, String> {
     let text = text.trim();
     let bad = || {
         format!("invalid duration {text:?}: use a number of seconds or a unit, e.g. 0, 30s, 2m, 1h")
     };
+    let too_long = || format!("duration {text:?} is too long: the longest is 87600h (10 years)");
     if text.is_empty() {
         return Err(bad());
     }
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(DurationArg((secs > 0).then(|| Duration::from_secs(secs))));
+    let checked = |total: Duration| -> std::result::Result<DurationArg, String> {
+        if total > MAX_DURATION {
+            return Err(too_long());
+        }
+        Ok(DurationArg((!total.is_zero()).then_some(total)))
+    };
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: u64 = text.parse().map_err(|_| too_long())?;
+        return checked(Duration::from_secs(secs));
     }
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
+        // Digits and `.` are ASCII, so these byte offsets are character boundaries.
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .ok_or_else(bad)?;
         if digits == 0 {
             return Err(bad());
         }
-        let number: f64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
+        let (number, after) = rest.split_at(digits);
+        let number: f64 = number.parse().map_err(|_| bad())?;
+        let unit_len = after
             .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_len);
+        let factor = match unit {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,
             "ms" => 1e-3,
@@ -158,10 +173,14 @@ pub fn parse_duration(text: &str) -> std::result::Result<DurationArg, String> {
             "h" => 3600.0,
             _ => return Err(bad()),
         };
-        rest = &rest[unit_len..];
-        total += Duration::from_secs_f64(number * factor);
+        rest = after;
+        let part = Duration::try_from_secs_f64(number * factor).map_err(|_| too_long())?;
+        total = total.checked_add(part).ok_or_else(too_long)?;
+        if total > MAX_DURATION {
+            return Err(too_long());
+        }
     }
-    Ok(DurationArg((!total.is_zero()).then_some(total)))
+    checked(total)
 }
 
 impl KubeFlags {
@@ -207,5 +226,58 @@ mod tests {
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn huge_durations_are_errors_not_panics() {
+        for text in [
+            "99999999999999999999h",
+            "99999999999999999999",
+            "18446744073709551615",
+            "87601h",
+            "1e400s",
+            "9999999999999999999999999999999999999999999999999999s",
+            "5000000000000000000h5000000000000000000h",
+        ] {
+            let err = parse_duration(text).unwrap_err();
+            assert!(
+                err.contains("too long") || err.contains("invalid"),
+                "{text}: {err}"
+            );
+        }
+        assert_eq!(
+            parse_duration("87600h").unwrap(),
+            DurationArg(Some(MAX_DURATION))
+        );
+        assert_eq!(
+            parse_duration("1.5µs").unwrap(),
+            DurationArg(Some(Duration::from_nanos(1500)))
+        );
+        assert!(parse_duration("1.2.3s").is_err());
+        assert!(parse_duration("1sé").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_crashes_the_duration_parser(text in proptest::prelude::any::<String>()) {
+            let _ = parse_duration(&text);
+        }
+
+        #[test]
+        fn every_accepted_duration_is_bounded(
+            parts in proptest::collection::vec(
+                (
+                    proptest::prelude::any::<u64>(),
+                    proptest::sample::select(vec!["", ".", ".5", "0"]),
+                    proptest::sample::select(vec!["ns", "us", "µs", "ms", "s", "m", "h", "", "x"]),
+                ),
+                1..4,
+            )
+        ) {
+            let text: String = parts.iter().map(|(n, f, u)| format!("{n}{f}{u}")).collect();
+            if let Ok(DurationArg(Some(d))) = parse_duration(&text) {
+                proptest::prop_assert!(d <= MAX_DURATION);
+            }
+        }
     }
 }

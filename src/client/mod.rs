@@ -189,6 +189,12 @@ impl Connection {
     /// line that says who was refused what and how to check it, which namespace is missing, or
     /// which server could not be reached and what to check.
     fn explain(&self, err: kube::Error, action: &Action<'_>) -> ApiError {
+        if let kube::Error::SerdeError(e) = &err {
+            return ApiError {
+                message: unreadable_answer(e, action),
+                ..ApiError::default()
+            };
+        }
         let kube::Error::Api(status) = &err else {
             return ApiError {
                 message: self.unreachable(&err),
@@ -322,6 +328,34 @@ impl Connection {
     }
 }
 
+/// The line for an answer that could not be decoded: where it failed and what kind of error,
+/// never serde's own text, which quotes what it read (a body can hold Secret data).
+pub fn unreadable_answer(e: &serde_json::Error, action: &Action<'_>) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "an I/O error",
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Data => "a field of an unexpected type or value",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    let object = match action.name {
+        Some(name) => format!("{}/{name}", action.resource),
+        None => action.resource.to_string(),
+    };
+    let where_ = action
+        .namespace
+        .map(|ns| format!(" in namespace {ns}"))
+        .unwrap_or_default();
+    format!(
+        "the API server's answer for {object}{where_} could not be read: {kind} at line {}, column {} (the answer is not shown: it can hold Secret data); check the object with `kubectl get {object}{}`",
+        e.line(),
+        e.column(),
+        action
+            .namespace
+            .map(|ns| format!(" -n {ns}"))
+            .unwrap_or_default()
+    )
+}
+
 /// The kind of the first I/O error in the chain of causes, if there is one.
 fn io_error_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
     let mut next = Some(err);
@@ -370,5 +404,40 @@ mod tests {
         assert_eq!(server_user("no user here"), None);
         assert_eq!(server_verb(msg).as_deref(), Some("list"));
         assert_eq!(server_verb("no verb here"), None);
+    }
+
+    #[test]
+    fn an_unreadable_answer_is_explained_without_its_text() {
+        let e = serde_json::from_str::<std::collections::BTreeMap<String, i32>>(
+            r#"{"TOKEN": "hunter2-value"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("hunter2-value"),
+            "serde quotes it: {e}"
+        );
+        let action = Action::new("get", "secrets", Some("ns")).named("s");
+        let line = unreadable_answer(&e, &action);
+        assert!(!line.contains("hunter2"), "{line}");
+        assert!(line.contains("secrets/s in namespace ns could not be read: a field of an unexpected type or value at line 1"), "{line}");
+    }
+
+    proptest::proptest! {
+        /// A Forbidden message is server text: any of it is read without a crash.
+        #[test]
+        fn any_server_message_is_read_without_crashing(
+            head in proptest::prelude::any::<String>(),
+            tail in proptest::prelude::any::<String>(),
+        ) {
+            for msg in [
+                format!("{head}User \"{tail}"),
+                format!("{head}\" cannot {tail}"),
+                format!("User \"{head}\" cannot {tail}"),
+                head.clone(),
+            ] {
+                let _ = server_user(&msg);
+                let _ = server_verb(&msg);
+            }
+        }
     }
 }

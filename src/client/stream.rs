@@ -107,7 +107,7 @@ where
 }
 
 /// An answer that could not be parsed: a line/column and what was expected, never its text.
-fn parse_error(what: &str, e: serde_json::Error) -> Error {
+pub fn parse_error(what: &str, e: serde_json::Error) -> Error {
     Error::Failed(format!(
         "the API server's answer for {what} could not be read (line {}, column {}): {:?}",
         e.line(),

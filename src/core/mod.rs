@@ -12,6 +12,8 @@ pub mod envfile_write;
 pub mod findings;
 pub mod mcpserver;
 pub mod names;
+#[cfg(test)]
+mod no_panic;
 pub mod ownership;
 pub mod plaintext;
 pub mod project;

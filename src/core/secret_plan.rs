@@ -675,4 +675,36 @@ mod tests {
         assert_eq!(ann["keep"], "me");
         assert_eq!(ann[HASH_ANNOTATION], d.hash());
     }
+
+    #[test]
+    fn metadata_drift_sees_each_difference_alone() {
+        let d = desired(&[("A", "1")]);
+        // What a sync writes: no drift.
+        let synced = d.secret();
+        assert!(!metadata_drift(&d, &synced));
+        // Only a last-applied copy of the values.
+        let mut s = synced.clone();
+        s.metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(LAST_APPLIED_ANNOTATION.into(), "{\"data\":{}}".into());
+        assert!(metadata_drift(&d, &s));
+        // Only a stale hash.
+        let mut s = synced.clone();
+        s.metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(HASH_ANNOTATION.into(), "stale".into());
+        assert!(metadata_drift(&d, &s));
+        // Only one label.
+        let mut s = synced.clone();
+        let labels = s.metadata.labels.get_or_insert_default();
+        let first = labels.keys().next().cloned().unwrap();
+        labels.insert(first, "other".into());
+        assert!(metadata_drift(&d, &s));
+        // Only an owner.
+        let mut s = synced;
+        s.metadata.owner_references = Some(vec![Default::default()]);
+        assert!(metadata_drift(&d, &s));
+    }
 }

@@ -222,20 +222,22 @@ impl Run {
         self.assert_code(0)
     }
 
-    /// Panics if any of `values` appears in stdout or stderr.
+    /// Panics if any of `values` appears in stdout or stderr, as written or encoded: base64
+    /// (standard and URL-safe, with and without padding, and at each alignment inside a longer
+    /// encoded text), hex (lower and upper case) and JSON-escaped (serde's and Go's, which
+    /// escapes `<`, `>`, `&`). Encodings shorter than 8 characters are not looked for: they
+    /// would match by chance.
     #[track_caller]
     pub fn assert_no_leak(&self, values: &[&str]) -> &Self {
         for v in values {
-            assert!(
-                !self.stdout.contains(v),
-                "a secret value leaked to stdout: {v:?}\n{}",
-                self.stdout
-            );
-            assert!(
-                !self.stderr.contains(v),
-                "a secret value leaked to stderr: {v:?}\n{}",
-                self.stderr
-            );
+            for (form, text) in leak_forms(v) {
+                for (stream, out) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+                    assert!(
+                        !out.contains(&text),
+                        "a secret value leaked to {stream} ({form}): {v:?} as {text:?}\n{out}"
+                    );
+                }
+            }
         }
         self
     }
@@ -383,4 +385,58 @@ pub fn on_terminal(dir: &Path, kubeconfig: &Path, args: &str, keys: &[&str]) -> 
         .and_then(|(_, c)| c.trim().parse().ok())
         .unwrap_or(-1);
     (text, code)
+}
+
+/// The forms of a secret value to look for in an output: `(name of the form, text)`. See
+/// [`Run::assert_no_leak`].
+pub fn leak_forms(value: &str) -> Vec<(&'static str, String)> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let mut forms: Vec<(&'static str, String)> = vec![("as written", value.to_string())];
+    let bytes = value.as_bytes();
+    for (name, engine) in [
+        ("base64", &STANDARD),
+        ("base64 without padding", &STANDARD_NO_PAD),
+        ("URL-safe base64", &URL_SAFE),
+        ("URL-safe base64 without padding", &URL_SAFE_NO_PAD),
+    ] {
+        forms.push((name, engine.encode(bytes)));
+        // Inside a longer encoded text (a whole manifest in base64) the value starts at any of
+        // three alignments: the characters that depend on its bytes alone.
+        for k in 0..3usize {
+            let mut shifted = vec![0u8; k];
+            shifted.extend_from_slice(bytes);
+            let enc = STANDARD_NO_PAD.encode(&shifted);
+            let enc = if name.starts_with("URL") {
+                enc.replace('+', "-").replace('/', "_")
+            } else {
+                enc
+            };
+            let start = (4 * k).div_ceil(3);
+            let end = (shifted.len() * 4) / 3;
+            if end > start {
+                forms.push((name, enc[start..end].to_string()));
+            }
+        }
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    forms.push(("hex", hex.to_uppercase()));
+    forms.push(("hex", hex));
+    let json = serde_json::to_string(value).unwrap();
+    let json = json[1..json.len() - 1].to_string();
+    let go = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    forms.push(("JSON-escaped", json));
+    forms.push(("JSON-escaped as Go writes it", go));
+    let mut seen = std::collections::BTreeSet::new();
+    forms
+        .into_iter()
+        .filter(|(name, text)| {
+            (*name == "as written" || text.len() >= 8)
+                && !text.is_empty()
+                && seen.insert(text.clone())
+        })
+        .collect()
 }

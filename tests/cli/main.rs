@@ -10,6 +10,8 @@ mod dialect;
 mod foundation;
 mod hints;
 mod krew;
+mod leaks;
+mod robustness;
 mod safety;
 mod snapshots;
 mod status;

@@ -626,3 +626,218 @@ fn on_a_terminal_the_prompt_decides() {
     assert!(out.contains("secret/weather-secrets configured"), "{out}");
     assert_eq!(data(c, &ns).unwrap(), map(&[("A", "five-value")]));
 }
+
+/// Runs `secrets sync ENV` on a terminal (util-linux `script` gives it a pty), waits for its
+/// confirmation prompt, runs `meanwhile` (another writer, between the plugin's read and its
+/// write), answers `y`, and returns the exit code and everything the terminal showed.
+fn sync_through_prompt(
+    c: &Cluster,
+    dir: &std::path::Path,
+    env: &str,
+    meanwhile: impl FnOnce(),
+) -> (Option<i32>, String) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+    let cmd = format!("{} secrets sync {env}", crate::harness::binary().display());
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(dir)
+        .env("KUBECONFIG", &c.kubeconfig)
+        .env("HOME", dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("util-linux `script` is needed for this test");
+    let mut out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !String::from_utf8_lossy(&seen).contains("Continue?") {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(bytes) => seen.extend(bytes),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no prompt came:\n{}", String::from_utf8_lossy(&seen));
+            }
+        }
+    }
+    meanwhile();
+    let mut stdin = child.stdin.take().unwrap();
+    // `y` and Enter: the prompt waits for Enter.
+    stdin.write_all(b"y\r").unwrap();
+    stdin.flush().unwrap();
+    // Keep the terminal's input open until the plugin is done.
+    seen.extend(rx.iter().flatten());
+    reader.join().unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    // Messages are wrapped at word boundaries on a terminal: return them unwrapped.
+    let text = String::from_utf8_lossy(&seen);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (status.code(), joined)
+}
+
+#[test]
+fn a_change_between_read_and_write_is_refused_not_overwritten() {
+    // Planted bug of issue #19: a final write without its resourceVersion precondition would
+    // overwrite the other writer's change. Made deterministic by the confirmation prompt: the
+    // plugin has read the Secret and waits; the other writer changes it; then `y`.
+    let c = cluster();
+
+    // 1. The server-side apply path (production asks first; nothing to remove).
+    let ns = c.namespace("sync-race");
+    c.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "weather-secrets",
+        "-n",
+        &ns,
+        "--from-literal=A=one-value",
+    ]);
+    let dir = project(&[
+        ("kmcp.yaml", &kmcp_yaml(&ns, "production")),
+        (".env.production", "A=file-value\nB=new-value\n"),
+    ]);
+    let (code, out) = sync_through_prompt(c, dir.path(), "production", || {
+        c.kubectl(&[
+            "patch",
+            "secret",
+            "weather-secrets",
+            "-n",
+            &ns,
+            "-p",
+            r#"{"stringData":{"A":"concurrent-value"}}"#,
+        ]);
+    });
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("was changed by someone else while syncing"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("file-value") && !out.contains("concurrent-value"),
+        "{out}"
+    );
+    assert_eq!(data(c, &ns).unwrap(), map(&[("A", "concurrent-value")]));
+
+    // 2. The JSON-patch path (a key to remove): its `test` of the resourceVersion.
+    let ns = c.namespace("sync-race");
+    c.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "weather-secrets",
+        "-n",
+        &ns,
+        "--from-literal=A=one-value",
+        "--from-literal=Z=z-value",
+    ]);
+    std::fs::write(dir.path().join("kmcp.yaml"), kmcp_yaml(&ns, "staging")).unwrap();
+    std::fs::write(dir.path().join(".env.staging"), "A=file-value\n").unwrap();
+    let (code, out) = sync_through_prompt(c, dir.path(), "staging", || {
+        c.kubectl(&[
+            "patch",
+            "secret",
+            "weather-secrets",
+            "-n",
+            &ns,
+            "-p",
+            r#"{"stringData":{"Z":"concurrent-value"}}"#,
+        ]);
+    });
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("remove the key Z"), "{out}");
+    assert!(
+        out.contains("was changed by someone else while syncing"),
+        "{out}"
+    );
+    assert_eq!(
+        data(c, &ns).unwrap(),
+        map(&[("A", "one-value"), ("Z", "concurrent-value")])
+    );
+}
+
+#[test]
+fn a_last_applied_copy_of_the_values_alone_needs_a_resync() {
+    // Planted bug of issue #19: the Secret matches the file in data, labels and hash
+    // annotation; it differs ONLY in kubectl's last-applied-configuration, which holds the
+    // values (base64) where anyone who can read the annotations sees them.
+    let c = cluster();
+    let ns = c.namespace("sync-lastapplied");
+    let dir = project(&[
+        ("kmcp.yaml", &kmcp_yaml(&ns, "staging")),
+        (".env.staging", "A=applied-value-1\n"),
+    ]);
+    kmcp(&["secrets", "sync", "staging"])
+        .on(c)
+        .dir(dir.path())
+        .run()
+        .assert_ok()
+        .assert_no_leak(&["applied-value-1"]);
+    let before = c.get_json("secret", "weather-secrets", &ns).unwrap();
+    let copy = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "weather-secrets", "namespace": ns},
+        "data": before["data"].clone()})
+    .to_string();
+    c.kubectl(&[
+        "annotate",
+        "secret",
+        "weather-secrets",
+        "-n",
+        &ns,
+        &format!("kubectl.kubernetes.io/last-applied-configuration={copy}"),
+    ]);
+    let annotated = c.get_json("secret", "weather-secrets", &ns).unwrap();
+    assert_eq!(annotated["data"], before["data"]);
+    assert_eq!(
+        annotated["metadata"]["labels"],
+        before["metadata"]["labels"]
+    );
+    let mut ann = annotated["metadata"]["annotations"].clone();
+    ann.as_object_mut()
+        .unwrap()
+        .remove("kubectl.kubernetes.io/last-applied-configuration");
+    assert_eq!(
+        ann, before["metadata"]["annotations"],
+        "only that annotation differs"
+    );
+
+    let run = kmcp(&["secrets", "sync", "staging"])
+        .on(c)
+        .dir(dir.path())
+        .run();
+    run.assert_ok()
+        .assert_no_leak(&["applied-value-1"])
+        .assert_stderr_contains(
+            "kubectl.kubernetes.io/last-applied-configuration (a copy of the values) is removed",
+        )
+        .assert_stdout_contains("secret/weather-secrets configured");
+    let after = c.get_json("secret", "weather-secrets", &ns).unwrap();
+    assert!(
+        after["metadata"]["annotations"]
+            .get("kubectl.kubernetes.io/last-applied-configuration")
+            .is_none(),
+        "{after:#}"
+    );
+    assert_eq!(data(c, &ns).unwrap(), map(&[("A", "applied-value-1")]));
+    // And now it is in sync.
+    kmcp(&["secrets", "sync", "staging"])
+        .on(c)
+        .dir(dir.path())
+        .run()
+        .assert_ok()
+        .assert_stdout_contains("unchanged");
+}

@@ -652,3 +652,93 @@ fn without_server_or_project_it_fails_as_a_missing_kmcp_yaml() {
         .assert_code(2)
         .assert_stderr_contains("[possible values: table, wide, json, yaml]");
 }
+
+#[tokio::test]
+async fn a_non_ascii_hash_annotation_is_reported_not_a_crash() {
+    // Anyone who may edit the Secret can write any text into the annotation.
+    let n = Names::new("ts-utf8");
+    let c = cluster();
+    let client = admin().await;
+    let ns = c.namespace("ts-utf8");
+    let dir = weather_project(n, &ns, API_KEY);
+    create_secret(n, &client, &ns, &[("API_KEY", API_KEY), ("REGION", REGION)]).await;
+    c.kubectl(&[
+        "annotate",
+        "secret",
+        &n.secret(),
+        "-n",
+        &ns,
+        "--overwrite",
+        &format!("{HASH_ANNOTATION}=aééééééééééééé€€"),
+    ]);
+    mcpserver(n, c, &client, &ns, true).await;
+    pod(n, c, &client, &ns, json!({"running": {}}), true).await;
+
+    let (run, checks) = troubleshoot(dir.path(), &["--environment", "staging"]);
+    run.assert_ok().assert_no_leak(&[API_KEY, REGION]);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_check(
+        &checks,
+        "drift",
+        "warn",
+        "(aééééééééééé) does not match its data",
+    );
+    // The table too (it lays the text out in columns, by width).
+    let table = kmcp(&["troubleshoot", "--environment", "staging"])
+        .on(c)
+        .dir(dir.path())
+        .run();
+    table.assert_ok().assert_stdout_contains("aééééééééééé");
+}
+
+#[tokio::test]
+async fn a_rotated_value_on_the_same_keys_is_drift() {
+    // Planted bug of issue #19: drift comparing key names only would pass this.
+    let n = Names::new("ts-rotate");
+    let c = cluster();
+    let client = admin().await;
+    let ns = c.namespace("ts-rotate");
+    let rotated = "sk-rotated-same-keys-5e6f7a8b";
+    let dir = weather_project(n, &ns, rotated);
+    create_secret(n, &client, &ns, &[("API_KEY", API_KEY), ("REGION", REGION)]).await;
+    mcpserver(n, c, &client, &ns, true).await;
+    pod(n, c, &client, &ns, json!({"running": {}}), true).await;
+
+    let (run, checks) = troubleshoot(dir.path(), &["--environment", "staging"]);
+    run.assert_code(1)
+        .assert_no_leak(&[API_KEY, REGION, rotated]);
+    assert_check(&checks, "drift", "fail", "values differ: API_KEY");
+    let detail = checks["drift"]["detail"].as_str().unwrap();
+    assert!(!detail.contains("only in"), "{detail}");
+    assert_check(&checks, "keys", "pass", "");
+}
+
+#[tokio::test]
+async fn a_container_in_create_container_config_error_fails_without_any_other_sign() {
+    // Planted bug of issue #19: no Failed event, every controller condition True (ResolvedRefs
+    // too): only the container's waiting state shows the problem, and it must fail the check.
+    let n = Names::new("ts-ccce");
+    let c = cluster();
+    let client = admin().await;
+    let ns = c.namespace("ts-ccce");
+    let dir = weather_project(n, &ns, API_KEY);
+    create_secret(n, &client, &ns, &[("API_KEY", API_KEY), ("REGION", REGION)]).await;
+    mcpserver(n, c, &client, &ns, true).await;
+    pod(
+        n,
+        c,
+        &client,
+        &ns,
+        json!({"waiting": {"reason": "CreateContainerConfigError",
+                           "message": "couldn't find key DB_URL in Secret"}}),
+        false,
+    )
+    .await;
+
+    let (run, checks) = troubleshoot(dir.path(), &["--environment", "staging"]);
+    run.assert_code(1).assert_no_leak(&[API_KEY, REGION]);
+    assert_check(&checks, "mcpserver", "pass", "");
+    assert_check(&checks, "pods", "fail", "CreateContainerConfigError");
+    let pods = checks["pods"]["detail"].as_str().unwrap();
+    assert!(!pods.contains("event"), "{pods}");
+}

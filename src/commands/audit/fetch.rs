@@ -157,7 +157,7 @@ pub async fn follow_service_accounts(
                     let action = Action::new("get", "serviceaccounts", Some(&ns)).named(&sa);
                     match conn.call(action, conn.client.request_text(request)).await {
                         Ok(text) => serde_json::from_str::<RawServiceAccount>(&text)
-                            .map_err(|e| parse_error(&format!("ServiceAccount {sa}"), e))
+                            .map_err(|e| stream::parse_error(&format!("ServiceAccount {sa}"), e))
                             .map(|a| {
                                 Some(a.image_pull_secrets.into_iter().map(|n| n.name).collect())
                             }),
@@ -195,17 +195,6 @@ pub async fn follow_service_accounts(
 
 // --- Secrets, read without their values ---------------------------------------------------
 
-/// A JSON answer that could not be parsed; the error names a line/column and what was
-/// expected, never the text it read.
-fn parse_error(what: &str, e: serde_json::Error) -> Error {
-    Error::Failed(format!(
-        "the API server's answer for {what} could not be read (line {}, column {}): {:?}",
-        e.line(),
-        e.column(),
-        e.classify()
-    ))
-}
-
 /// The names in a namespace's metadata-only list of Secrets.
 #[derive(Deserialize)]
 struct NameList {
@@ -234,7 +223,7 @@ async fn secret_names(conn: &Connection, ns: &str) -> Result<Option<BTreeSet<Str
         Err(e) => return Err(e),
     };
     let list: NameList = serde_json::from_str(&text)
-        .map_err(|e| parse_error(&format!("the Secret names of namespace {ns}"), e))?;
+        .map_err(|e| stream::parse_error(&format!("the Secret names of namespace {ns}"), e))?;
     Ok(Some(
         list.items
             .into_iter()
@@ -257,7 +246,7 @@ async fn get_secret(conn: &Connection, ns: &str, name: &str) -> Result<SecretSta
     {
         Ok(text) => {
             let s: RawSecret = serde_json::from_str(&text)
-                .map_err(|e| parse_error(&format!("Secret {name} in namespace {ns}"), e))?;
+                .map_err(|e| stream::parse_error(&format!("Secret {name} in namespace {ns}"), e))?;
             Ok(SecretState::Present(s.info()))
         }
         Err(Error::Api(e)) if e.is_not_found() => Ok(SecretState::Absent),

@@ -5,9 +5,13 @@ use super::{Check, Facts, Fetch};
 use crate::core::CheckStatus;
 use crate::core::secret_plan::HASH_ANNOTATION;
 
-/// The first 12 characters of a hash, as messages show it.
+/// The first 12 characters of a hash, as messages show it. Counted in characters, not bytes:
+/// the annotation is text anyone who can edit the Secret may set (non-ASCII included).
 fn short_hash(hash: &str) -> &str {
-    &hash[..hash.len().min(12)]
+    match hash.char_indices().nth(12) {
+        Some((end, _)) => &hash[..end],
+        None => hash,
+    }
 }
 
 /// Passes when the file and the Secret hold the same data; fails naming the keys that differ
@@ -198,5 +202,33 @@ mod tests {
         let d = by_id(&diagnose(&f), "drift").clone();
         assert_eq!(d.status, CheckStatus::Warn);
         assert!(d.detail.contains("changed outside"));
+    }
+
+    #[test]
+    fn a_non_ascii_hash_annotation_is_shortened_by_characters() {
+        // Anyone who can edit the Secret can write any text there; byte slicing would panic.
+        let mut f = healthy();
+        if let Some(Fetch::Got(Some(s))) = f.secrets.get_mut(SECRET) {
+            s.annotation = Some("aééééééééééééé".into());
+        }
+        let d = by_id(&diagnose(&f), "drift").clone();
+        assert_eq!(d.status, CheckStatus::Warn);
+        assert!(d.detail.contains("(aééééééééééé)"), "{}", d.detail);
+        assert_eq!(super::short_hash("abc"), "abc");
+        assert_eq!(super::short_hash("0123456789abcdef"), "0123456789ab");
+    }
+
+    #[test]
+    fn a_rotated_value_on_the_same_keys_is_drift() {
+        // Same key names, one value changed: drift must compare values, not only names.
+        let mut f = healthy();
+        f.env_file = Some(Ok(EnvFileFacts {
+            path: ".env.staging".into(),
+            data: hashes(&[("API_KEY", "sk-rotated"), ("REGION", "eu")]),
+        }));
+        let d = by_id(&diagnose(&f), "drift").clone();
+        assert_eq!(d.status, CheckStatus::Fail);
+        assert!(d.detail.contains("values differ: API_KEY"), "{}", d.detail);
+        assert!(!d.detail.contains("only in"), "{}", d.detail);
     }
 }

@@ -56,7 +56,10 @@ fn env_from_secrets(f: &Facts) -> Vec<String> {
     {
         out.push(env.secret_name.clone());
     }
-    out.dedup();
+    // Each Secret once, in the order of its first reference (dedup alone drops only adjacent
+    // repeats: `a, b, a` would name `a` twice).
+    let mut seen = BTreeSet::new();
+    out.retain(|s| seen.insert(s.clone()));
     out
 }
 
@@ -137,7 +140,9 @@ pub(super) fn check(f: &Facts) -> Check {
         }
         _ => {}
     }
-    if checked == 0 {
+    // Nothing compared: a skip, unless there is something to say (an unreadable .env.example
+    // would otherwise vanish behind "nothing to compare").
+    if checked == 0 && lines.is_empty() {
         let why = if have.is_empty() {
             "no Secret could be read (see the secret check)"
         } else {
@@ -241,5 +246,153 @@ mod tests {
             {"name": "T", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "token", "optional": true}}}]}]);
         f.mcpserver = Fetch::Got(Some(server));
         assert_eq!(status_of(&diagnose(&f), "keys"), CheckStatus::Warn);
+    }
+
+    #[test]
+    fn a_secret_referenced_twice_by_env_from_is_named_once() {
+        let mut f = healthy();
+        f.example = Some(Ok(ExampleFacts {
+            path: ".env.example".into(),
+            required: vec!["API_KEY".into(), "DB_URL".into()],
+        }));
+        let mut server = server_json();
+        server["spec"]["deployment"]["secretRefs"] =
+            json!([{"name": SECRET}, {"name": "other"}, {"name": SECRET}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        let other = hashes(&[("X", "1")]);
+        f.secrets.insert(
+            "other".into(),
+            Fetch::Got(Some(SecretFacts {
+                annotation: None,
+                hash_key: None,
+                data: other,
+            })),
+        );
+        let keys = by_id(&diagnose(&f), "keys").clone();
+        assert_eq!(keys.status, CheckStatus::Fail);
+        assert!(
+            keys.detail
+                .contains("missing from weather-secrets, other: DB_URL"),
+            "{}",
+            keys.detail
+        );
+    }
+
+    fn keys_check(f: &Facts) -> Check {
+        by_id(&diagnose(f), "keys").clone()
+    }
+
+    #[test]
+    fn a_passing_check_says_so_first_then_what_it_compared() {
+        let k = keys_check(&healthy());
+        assert_eq!(k.status, CheckStatus::Pass);
+        assert_eq!(
+            k.detail,
+            "every referenced key is in its Secret\nthe 1 required key of .env.example are in weather-secrets"
+        );
+    }
+
+    #[test]
+    fn a_warning_does_not_claim_every_key_is_there() {
+        let mut f = healthy();
+        let mut server = server_json();
+        server["spec"]["deployment"]["sidecars"] = json!([{"name": "proxy", "env": [
+            {"name": "T", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "token", "optional": true}}}]}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        let k = keys_check(&f);
+        assert_eq!(k.status, CheckStatus::Warn);
+        assert!(!k.detail.contains("every referenced key"), "{}", k.detail);
+    }
+
+    #[test]
+    fn key_references_alone_are_compared() {
+        // No .env.example: a secretKeyRef to a present key is a comparison that passes.
+        let mut f = healthy();
+        f.example = None;
+        let mut server = server_json();
+        server["spec"]["deployment"]["sidecars"] = json!([{"name": "proxy", "env": [
+            {"name": "T", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "API_KEY"}}}]}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        let k = keys_check(&f);
+        assert_eq!(k.status, CheckStatus::Pass, "{}", k.detail);
+        assert_eq!(k.detail, "every referenced key is in its Secret");
+    }
+
+    #[test]
+    fn nothing_to_compare_is_a_skip() {
+        let mut f = healthy();
+        f.example = Some(Ok(ExampleFacts {
+            path: ".env.example".into(),
+            required: vec![],
+        }));
+        let k = keys_check(&f);
+        assert_eq!(k.status, CheckStatus::Skip);
+        assert!(k.detail.contains("nothing to compare"), "{}", k.detail);
+    }
+
+    #[test]
+    fn an_unreadable_example_warns() {
+        let mut f = healthy();
+        f.example = Some(Err(".env.example:3: bad line".into()));
+        let k = keys_check(&f);
+        assert_eq!(k.status, CheckStatus::Warn);
+        assert!(
+            k.detail
+                .contains("cannot read .env.example: .env.example:3: bad line")
+        );
+    }
+
+    #[test]
+    fn a_key_missing_from_another_secret_is_added_there_not_through_the_env_file() {
+        let mut f = healthy();
+        let mut server = server_json();
+        server["spec"]["deployment"]["sidecars"] = json!([{"name": "proxy", "env": [
+            {"name": "T", "valueFrom": {"secretKeyRef": {"name": "other", "key": "token"}}}]}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        f.secrets.insert(
+            "other".into(),
+            Fetch::Got(Some(SecretFacts {
+                annotation: None,
+                hash_key: None,
+                data: hashes(&[("X", "1")]),
+            })),
+        );
+        let k = keys_check(&f);
+        assert_eq!(k.status, CheckStatus::Fail);
+        assert!(
+            k.hint.contains("add token to Secret other in staging"),
+            "{}",
+            k.hint
+        );
+        assert!(!k.hint.contains("to the env file"), "{}", k.hint);
+    }
+
+    #[test]
+    fn a_sidecars_env_from_secret_does_not_feed_the_server_container() {
+        // DB_URL only in the sidecar's Secret: the server container still lacks it.
+        let mut f = healthy();
+        f.example = Some(Ok(ExampleFacts {
+            path: ".env.example".into(),
+            required: vec!["DB_URL".into()],
+        }));
+        let mut server = server_json();
+        server["spec"]["deployment"]["sidecars"] =
+            json!([{"name": "proxy", "envFrom": [{"secretRef": {"name": "side"}}]}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        f.secrets.insert(
+            "side".into(),
+            Fetch::Got(Some(SecretFacts {
+                annotation: None,
+                hash_key: None,
+                data: hashes(&[("DB_URL", "u")]),
+            })),
+        );
+        let k = keys_check(&f);
+        assert_eq!(k.status, CheckStatus::Fail, "{}", k.detail);
+        assert!(
+            k.detail.contains("missing from weather-secrets: DB_URL"),
+            "{}",
+            k.detail
+        );
     }
 }

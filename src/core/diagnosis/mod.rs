@@ -24,7 +24,7 @@ mod namespace;
 mod pods;
 mod secret;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod text;
 
 pub use facts::{

@@ -223,6 +223,20 @@ mod tests {
     }
 
     #[test]
+    fn create_container_config_error_alone_fails_the_pods_check() {
+        // No Failed event, every controller condition True: the container state alone decides.
+        let mut f = healthy();
+        f.pods = Fetch::Got(vec![pod(
+            json!({"waiting": {"reason": "CreateContainerConfigError", "message": "couldn't find key DB_URL in Secret staging/weather-secrets"}}),
+            false,
+        )]);
+        assert!(f.events.is_empty());
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Fail, "{}", pods.detail);
+        assert!(pods.detail.contains("CreateContainerConfigError"));
+    }
+
+    #[test]
     fn crash_loop_and_invalid_names_are_reported() {
         let mut f = healthy();
         let mut p = pod_json(json!({"waiting": {"reason": "CrashLoopBackOff"}}), false);

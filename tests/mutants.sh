@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Mutation testing of the pure core (src/core/**) with the unit tests only (`cargo test --lib`):
+# cargo-mutants changes one function or operator at a time and checks that some test fails.
+# Not part of CI: on 2 cores the whole core takes hours. Writes docs/mutation-report.md with the
+# caught / missed / unviable / timeout counts per file, and the missed mutants listed.
+#
+#   cargo install --locked cargo-mutants
+#   tests/mutants.sh                       every file under src/core
+#   tests/mutants.sh src/core/diagnosis/drift.rs src/core/secret_plan.rs   only these files
+#   tests/mutants.sh --report              only rewrite the report from the stored outcomes
+#   KMCP_MUTANTS_JOBS=2 tests/mutants.sh   parallel builds (default 1: the machine is shared)
+#   KMCP_MUTANTS_ARGS="--in-place --baseline=skip" tests/mutants.sh FILE
+#                                          no copy of the tree (reuses target/; do not edit or
+#                                          test the checkout meanwhile); skip the baseline run
+#
+# Each file's outcomes are kept in target/mutants-report/<file>/ (cargo-mutants' outcomes.json),
+# so that a later run of other files adds to the report instead of replacing it.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+cd "$root"
+command -v cargo-mutants >/dev/null || { echo "cargo install --locked cargo-mutants first" >&2; exit 2; }
+
+if [ "${1:-}" = "--report" ]; then
+  files=()   # only rewrite the report from the stored outcomes
+elif [ "$#" -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(find src/core -name '*.rs' ! -name 'testing.rs' ! -name 'no_panic.rs' | sort)
+fi
+store="target/mutants-report"
+mkdir -p "$store"
+for f in ${files[@]+"${files[@]}"}; do
+  out="$store/$(echo "$f" | tr '/' '_')"
+  rm -rf "$out"
+  mkdir -p "$out"
+  echo "== $f" >&2
+  # Exit code 2 (mutants missed) and 3 (timeouts) are results, not failures of the script.
+  rc=0
+  jobs=(--jobs "${KMCP_MUTANTS_JOBS:-1}")
+  case "${KMCP_MUTANTS_ARGS:-}" in *--in-place*) jobs=() ;; esac
+  cargo mutants --file "$f" "${jobs[@]}" --timeout "${KMCP_MUTANTS_TIMEOUT:-120}" \
+    --output "$out" ${KMCP_MUTANTS_ARGS:-} -- --lib || rc=$?
+  case $rc in 0|2|3) ;; *) echo "cargo mutants failed on $f (exit $rc)" >&2; exit "$rc" ;; esac
+done
+
+# The report, from every file's outcomes stored so far.
+python3 - "$store" docs/mutation-report.md <<'PY'
+import json, os, sys, collections
+store, report = sys.argv[1], sys.argv[2]
+rows, missed = [], []
+for d in sorted(os.listdir(store)):
+    path = os.path.join(store, d, "mutants.out", "outcomes.json")
+    if not os.path.exists(path):
+        continue
+    data = json.load(open(path))
+    counts = collections.Counter()
+    name = None
+    for o in data["outcomes"]:
+        sc = o["scenario"]
+        if sc == "Baseline":
+            continue
+        m = sc["Mutant"]
+        name = m["file"]
+        summary = o["summary"]
+        counts[summary] += 1
+        if summary == "MissedMutant":
+            missed.append(f"- `{m.get('name')}`")
+    if name:
+        rows.append((name, counts))
+out = ["# Mutation report (cargo-mutants over src/core with the unit tests)", "",
+       "Written by `tests/mutants.sh` (not part of CI). Caught = some unit test failed on the",
+       "mutant; missed = every test passed; unviable = the mutant does not compile; the ratio is",
+       "caught / (caught + missed + timeout).", "",
+       "| file | caught | missed | timeout | unviable | caught ratio |", "| --- | --- | --- | --- | --- | --- |"]
+tc = tm = tt = tu = 0
+for name, c in rows:
+    caught, miss, to, unv = c["CaughtMutant"], c["MissedMutant"], c["Timeout"], c["Unviable"]
+    tc += caught; tm += miss; tt += to; tu += unv
+    viable = caught + miss + to
+    ratio = f"{caught / viable:.0%}" if viable else "-"
+    out.append(f"| `{name}` | {caught} | {miss} | {to} | {unv} | {ratio} |")
+viable = tc + tm + tt
+out.append(f"| **all files run** | {tc} | {tm} | {tt} | {tu} | {tc / viable:.0%} |" if viable else "| all | 0 | 0 | 0 | 0 | - |")
+out += ["", "## Missed mutants", ""] + (missed or ["none"]) + [""]
+notes = "docs/mutation-notes.md"
+if os.path.exists(notes):
+    out += [open(notes).read()]
+open(report, "w").write("\n".join(out) + "\n")
+print("\n".join(out[6:6 + len(rows) + 2]))
+PY
