@@ -6,5 +6,6 @@ mod core;
 mod deploy;
 mod foundation;
 mod krew;
+mod release;
 mod sync;
 mod troubleshoot;
