@@ -165,7 +165,9 @@ pack() {
     install -m 0755 "$binary" "$stage/$exe"
     install -m 0644 "$root/LICENSE" "$stage/LICENSE"
     touch -d "@$mtime" "$stage/$exe" "$stage/LICENSE"
-    local archive="$dist/kubectl-kmcp_${tag}_${os}_${arch}"
+    # Absolute: zip runs in the staging folder.
+    local archive
+    archive="$(cd "$dist" && pwd)/kubectl-kmcp_${tag}_${os}_${arch}"
     if [[ $os == windows ]]; then
         archive+=.zip
         command -v zip >/dev/null || die 1 "zip is not installed (krew/toolchain.sh installs it)"

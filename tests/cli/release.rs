@@ -619,13 +619,13 @@ fn arm64_executable(path: &Path) {
         .unwrap();
     assert_success("krew/toolchain.sh", &tools);
     let zig = PathBuf::from(text(&tools.stdout).lines().last().unwrap()).join("zig");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let src = path.with_extension("c");
     std::fs::write(
         &src,
         "#include <stdio.h>\nint main(void) { puts(\"arm64\"); return 0; }\n",
     )
     .unwrap();
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let out = Command::new(zig)
         .args(["cc", "-target", "aarch64-linux-gnu.2.17", "-o"])
         .arg(path)
