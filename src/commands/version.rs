@@ -13,8 +13,13 @@ pub struct VersionInfo {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientVersion {
     pub version: String,
+    /// The commit built (`unknown` outside git); set by build.rs, as the build date.
+    pub git_commit: String,
+    /// The commit's date (or SOURCE_DATE_EPOCH), UTC: never the time of the build itself.
+    pub build_date: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -27,6 +32,8 @@ pub struct ServerVersion {
 pub async fn run(global: &KubeFlags, args: VersionArgs) -> Result<Outcome> {
     let client = ClientVersion {
         version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: env!("KMCP_GIT_COMMIT").to_string(),
+        build_date: env!("KMCP_BUILD_DATE").to_string(),
     };
     let mut server = None;
     let mut outcome = Outcome::Success;
@@ -60,6 +67,8 @@ pub async fn run(global: &KubeFlags, args: VersionArgs) -> Result<Outcome> {
     match args.output {
         None => {
             println!("Client Version: v{}", info.client.version);
+            println!("Git Commit: {}", info.client.git_commit);
+            println!("Build Date: {}", info.client.build_date);
             if let Some(s) = &info.server {
                 println!("Server Version: {}", s.git_version);
             }

@@ -1,7 +1,8 @@
 //! Krew: the manifest against the krew-index rules, the packaging script (`krew/package.sh`), and
-//! an install done the way `kubectl krew install --manifest=M --archive=A` does it (the krew
-//! binary cannot be had here), then the plugin run through the real kubectl: `kubectl kmcp
-//! version` against the test cluster, `kubectl plugin list`, and `kubectl kmcp <TAB>` completion.
+//! an install of the release archive (the glibc 2.17 build of release.rs) done the way `kubectl
+//! krew install --manifest=M --archive=A` does it (the krew binary cannot be had here), then the
+//! plugin run through the real kubectl: `kubectl kmcp version` against the test cluster, `kubectl
+//! plugin list`, and `kubectl kmcp <TAB>` completion.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -9,12 +10,13 @@ use std::process::{Command, Output, Stdio};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::harness::{binary, cluster, root};
+use crate::harness::{cluster, root};
+use crate::release::release_build;
 
 const API_VERSION: &str = "krew.googlecontainertools.github.com/v1alpha2";
-const PLUGIN: &str = "kmcp";
+pub(crate) const PLUGIN: &str = "kmcp";
 /// The platforms the plugin is released for, one manifest entry each.
-const TARGETS: [(&str, &str); 5] = [
+pub(crate) const TARGETS: [(&str, &str); 5] = [
     ("linux", "amd64"),
     ("linux", "arm64"),
     ("darwin", "amd64"),
@@ -25,11 +27,11 @@ const TARGETS: [(&str, &str); 5] = [
 // The manifest, read as strictly as Krew reads it: an unknown field is an error.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Manifest {
+pub(crate) struct Manifest {
     api_version: String,
     kind: String,
     metadata: Metadata,
-    spec: Spec,
+    pub spec: Spec,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,24 +42,24 @@ struct Metadata {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Spec {
+pub(crate) struct Spec {
     version: String,
     homepage: Option<String>,
     short_description: String,
     description: String,
     caveats: Option<String>,
-    platforms: Vec<Platform>,
+    pub platforms: Vec<Platform>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Platform {
+pub(crate) struct Platform {
     selector: Selector,
-    uri: String,
-    sha256: String,
-    bin: String,
+    pub uri: String,
+    pub sha256: String,
+    pub bin: String,
     #[serde(default)]
-    files: Vec<FileOperation>,
+    pub files: Vec<FileOperation>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,13 +71,13 @@ struct Selector {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileOperation {
-    from: String,
+pub(crate) struct FileOperation {
+    pub from: String,
     to: String,
 }
 
 impl Platform {
-    fn os_arch(&self) -> (String, String) {
+    pub(crate) fn os_arch(&self) -> (String, String) {
         let label = |k: &str| {
             self.selector
                 .match_labels
@@ -87,11 +89,67 @@ impl Platform {
     }
 }
 
-fn parse(text: &str) -> Result<Manifest, String> {
+/// The manifest, read twice: as plain YAML, where each field Krew decodes into a Go string must be
+/// a YAML string (an unquoted `sha256: 000...0` is the number 0, and Krew refuses the whole
+/// manifest, not just that entry), then into the typed model.
+pub(crate) fn parse(text: &str) -> Result<Manifest, String> {
+    let found = type_problems(text)?;
+    if !found.is_empty() {
+        return Err(format!("not a Krew manifest: {}", found.join("; ")));
+    }
     serde_saphyr::from_str(text).map_err(|e| format!("not a Krew manifest: {e}"))
 }
 
-fn read_manifest(path: &Path) -> Manifest {
+/// Each field that Krew wants as a string and that is another YAML type (number, boolean, null).
+fn type_problems(text: &str) -> Result<Vec<String>, String> {
+    use serde_json::Value;
+    let doc: Value = serde_saphyr::from_str(text).map_err(|e| format!("not YAML: {e}"))?;
+    let mut out = Vec::new();
+    let mut string_at = |path: String, value: &Value| {
+        if !matches!(value, Value::String(_)) {
+            out.push(format!("{path} is {value}, not a string: quote it"));
+        }
+    };
+    for key in ["apiVersion", "kind"] {
+        string_at(key.into(), &doc[key]);
+    }
+    string_at("metadata.name".into(), &doc["metadata"]["name"]);
+    let spec = &doc["spec"];
+    for key in ["version", "shortDescription", "description"] {
+        string_at(format!("spec.{key}"), &spec[key]);
+    }
+    for key in ["homepage", "caveats"] {
+        if let Some(v) = spec.get(key) {
+            string_at(format!("spec.{key}"), v);
+        }
+    }
+    for (i, p) in spec["platforms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!("spec.platforms[{i}]");
+        for key in ["uri", "sha256", "bin"] {
+            string_at(format!("{at}.{key}"), &p[key]);
+        }
+        if let Some(labels) = p["selector"]["matchLabels"].as_object() {
+            for (k, v) in labels {
+                string_at(format!("{at}.selector.matchLabels.{k}"), v);
+            }
+        }
+        for (j, f) in p["files"].as_array().into_iter().flatten().enumerate() {
+            for key in ["from", "to"] {
+                if let Some(v) = f.get(key) {
+                    string_at(format!("{at}.files[{j}].{key}"), v);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn read_manifest(path: &Path) -> Manifest {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -120,7 +178,7 @@ fn is_sha256(text: &str) -> bool {
 
 /// Every rule of the krew-index (and of this project's issue) that `manifest`, stored in a file
 /// named `file_stem.yaml`, breaks; empty when it passes.
-fn problems(file_stem: &str, m: &Manifest) -> Vec<String> {
+pub(crate) fn problems(file_stem: &str, m: &Manifest) -> Vec<String> {
     let mut out = Vec::new();
     if m.api_version != API_VERSION {
         out.push(format!(
@@ -198,7 +256,8 @@ fn problems(file_stem: &str, m: &Manifest) -> Vec<String> {
             out.push(format!("{at}: a second platform for {os}/{arch}"));
         }
         seen.push((os.clone(), arch.clone()));
-        let archive = format!("kubectl-kmcp_{}_{os}_{arch}.tar.gz", spec.version);
+        let ext = if os == "windows" { "zip" } else { "tar.gz" };
+        let archive = format!("kubectl-kmcp_{}_{os}_{arch}.{ext}", spec.version);
         if !p.uri.starts_with("https://") || !p.uri.ends_with(&format!("/{archive}")) {
             out.push(format!(
                 "{at}.uri {:?} is not the https address of {archive}",
@@ -209,6 +268,17 @@ fn problems(file_stem: &str, m: &Manifest) -> Vec<String> {
             out.push(format!(
                 "{at}.sha256 {:?} is not 64 lowercase hex digits",
                 p.sha256
+            ));
+        } else if p.sha256.chars().all(|c| p.sha256.starts_with(c)) {
+            out.push(format!(
+                "{at}.sha256 is a placeholder, not an archive's: list only packed platforms"
+            ));
+        } else if let Some(j) = spec.platforms[..i]
+            .iter()
+            .position(|q| q.sha256 == p.sha256)
+        {
+            out.push(format!(
+                "{at}.sha256 is also spec.platforms[{j}]'s: one archive cannot be two platforms'"
             ));
         }
         let bin = if os == "windows" {
@@ -229,7 +299,7 @@ fn problems(file_stem: &str, m: &Manifest) -> Vec<String> {
     out
 }
 
-fn sha256_of(path: &Path) -> String {
+pub(crate) fn sha256_of(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     Sha256::digest(&bytes)
         .iter()
@@ -369,19 +439,49 @@ fn assert_success(what: &str, out: &Output) {
     );
 }
 
-/// The test's plugin binary without its debug info (a sixth of the size, so packing takes
-/// seconds): what the release build is, minus the optimizations.
-fn small_binary(dir: &Path) -> PathBuf {
-    let copy = dir.join("kubectl-kmcp");
-    std::fs::copy(binary(), &copy).unwrap();
-    let _ = Command::new("strip").arg(&copy).status();
-    copy
+/// The archive names of `platforms`, for the crate's version.
+fn archive_names(platforms: &[(String, String)]) -> Vec<String> {
+    platforms
+        .iter()
+        .map(|(os, arch)| {
+            let ext = if os == "windows" { "zip" } else { "tar.gz" };
+            format!(
+                "kubectl-kmcp_v{}_{os}_{arch}.{ext}",
+                env!("CARGO_PKG_VERSION")
+            )
+        })
+        .collect()
+}
+
+/// krew/package.sh --manifest-only over stand-in archives (distinct contents) of `platforms`:
+/// the template's rendering for them; returns the dist folder.
+fn render_for(platforms: &[(String, String)]) -> tempfile::TempDir {
+    let dist = tempfile::tempdir().unwrap();
+    for name in archive_names(platforms) {
+        std::fs::write(dist.path().join(&name), format!("stand-in {name}")).unwrap();
+    }
+    let out = package(&["--manifest-only", "--dist", dist.path().to_str().unwrap()]);
+    assert_success("krew/package.sh --manifest-only", &out);
+    dist
+}
+
+fn all_targets() -> Vec<(String, String)> {
+    TARGETS
+        .iter()
+        .map(|(o, a)| (o.to_string(), a.to_string()))
+        .collect()
 }
 
 #[test]
 fn manifest_rules_reject_what_the_krew_index_rejects() {
     let good = read_manifest(&root().join("krew/kmcp.yaml"));
     assert_eq!(problems(PLUGIN, &good), Vec::<String>::new());
+    // A release's manifest: all five platforms.
+    let full_dist = render_for(&all_targets());
+    let full_path = full_dist.path().join("kmcp.yaml");
+    let full = read_manifest(&full_path);
+    assert_eq!(problems(PLUGIN, &full), Vec::<String>::new());
+    assert_eq!(full.spec.platforms.len(), 5);
 
     type Edit = fn(&mut Manifest);
     let cases: Vec<(&str, Edit, &str)> = vec![
@@ -442,6 +542,16 @@ fn manifest_rules_reject_what_the_krew_index_rejects() {
             "64 lowercase hex",
         ),
         (
+            "placeholder sha",
+            |m| m.spec.platforms[1].sha256 = "0".repeat(64),
+            "spec.platforms[1].sha256 is a placeholder",
+        ),
+        (
+            "one archive twice",
+            |m| m.spec.platforms[2].sha256 = m.spec.platforms[0].sha256.clone(),
+            "spec.platforms[2].sha256 is also spec.platforms[0]'s",
+        ),
+        (
             "duplicate",
             |m| {
                 let copy = m.spec.platforms[0].clone();
@@ -462,6 +572,19 @@ fn manifest_rules_reject_what_the_krew_index_rejects() {
             "is not the https address",
         ),
         (
+            "windows tar.gz",
+            |m| {
+                let win = m
+                    .spec
+                    .platforms
+                    .iter_mut()
+                    .find(|p| p.os_arch().0 == "windows");
+                let win = win.unwrap();
+                win.uri = win.uri.replace(".zip", ".tar.gz");
+            },
+            "is not the https address of kubectl-kmcp_v",
+        ),
+        (
             "exe",
             |m| {
                 let win = m
@@ -474,13 +597,25 @@ fn manifest_rules_reject_what_the_krew_index_rejects() {
             "must be kubectl-kmcp.exe",
         ),
         (
+            "exe not installed",
+            |m| {
+                let win = m
+                    .spec
+                    .platforms
+                    .iter_mut()
+                    .find(|p| p.os_arch().0 == "windows");
+                win.unwrap().files.retain(|f| f.from != "kubectl-kmcp.exe");
+            },
+            "files does not install kubectl-kmcp.exe",
+        ),
+        (
             "license",
             |m| m.spec.platforms[0].files.retain(|f| f.from != "LICENSE"),
             "does not install the LICENSE",
         ),
     ];
     for (case, edit, expected) in cases {
-        let mut m = good.clone();
+        let mut m = full.clone();
         edit(&mut m);
         let found = problems(PLUGIN, &m);
         assert!(
@@ -489,42 +624,81 @@ fn manifest_rules_reject_what_the_krew_index_rejects() {
         );
     }
 
-    let text = std::fs::read_to_string(root().join("krew/kmcp.yaml")).unwrap();
+    // The YAML types Krew's Go decoder wants: a field that is not a YAML string is refused, as
+    // Krew refuses the whole manifest for it.
+    let text = std::fs::read_to_string(&full_path).unwrap();
+    let sha = &full.spec.platforms[1].sha256;
+    let quoted = format!("sha256: \"{sha}\"");
+    assert!(text.contains(&quoted), "the rendered sha256 is quoted");
+    let typed_cases = [
+        (
+            format!("sha256: {}", "0".repeat(64)),
+            "spec.platforms[1].sha256 is 0",
+        ),
+        (
+            "sha256: 12345".to_string(),
+            "spec.platforms[1].sha256 is 12345",
+        ),
+        (
+            "sha256: true".to_string(),
+            "spec.platforms[1].sha256 is true",
+        ),
+        ("sha256:".to_string(), "spec.platforms[1].sha256 is null"),
+    ];
+    for (line, expected) in typed_cases {
+        let edited = text.replace(&quoted, &line);
+        assert_ne!(edited, text);
+        let err = parse(&edited).err().unwrap_or_default();
+        assert!(
+            err.contains(expected),
+            "{line}: expected {expected:?}, got {err:?}"
+        );
+    }
+    let edited = text.replacen("    bin: kubectl-kmcp\n", "    bin: 7\n", 1);
+    let err = parse(&edited).err().unwrap_or_default();
+    assert!(
+        err.contains("spec.platforms[0].bin is 7, not a string"),
+        "{err}"
+    );
+    let edited = text.replacen("        os: linux\n", "        os: 1\n", 1);
+    let err = parse(&edited).err().unwrap_or_default();
+    assert!(err.contains("selector.matchLabels.os is 1"), "{err}");
+    let edited = text.replacen("  version: v", "  version: 1.0 #", 1);
+    let err = parse(&edited).err().unwrap_or_default();
+    assert!(err.contains("spec.version is 1.0, not a string"), "{err}");
+
     let unknown = text.replace("  homepage:", "  homepge:");
     assert!(parse(&unknown).is_err(), "a misspelt field must be refused");
 }
 
 #[test]
-fn checked_in_manifest_is_complete_and_rendered_from_the_template() {
+fn checked_in_manifest_lists_only_packed_platforms_and_is_the_template_rendered() {
     let checked_in_path = root().join("krew/kmcp.yaml");
+    let checked_in = std::fs::read_to_string(&checked_in_path).unwrap();
+    // parse() checks every field's YAML type; problems() the rules, real sha256s among them.
     let m = read_manifest(&checked_in_path);
     assert_eq!(problems(PLUGIN, &m), Vec::<String>::new());
-    let mut platforms: Vec<(String, String)> =
-        m.spec.platforms.iter().map(Platform::os_arch).collect();
-    platforms.sort();
-    let mut targets: Vec<(String, String)> = TARGETS
-        .iter()
-        .map(|(o, a)| (o.to_string(), a.to_string()))
-        .collect();
-    targets.sort();
-    assert_eq!(platforms, targets, "one platform per released target");
+    let platforms: Vec<(String, String)> = m.spec.platforms.iter().map(Platform::os_arch).collect();
+    assert!(!platforms.is_empty());
+    assert!(!checked_in.contains("not packed"), "no placeholder entries");
 
-    // The same template rendered without archives differs only in the sha256 lines: the file is
-    // the template's rendering, not a copy that can drift from it (or from the crate's version).
-    let dist = tempfile::tempdir().unwrap();
-    let out = package(&[
-        "--manifest-only",
-        "--keep-missing",
-        "--dist",
-        dist.path().to_str().unwrap(),
-    ]);
-    assert_success("krew/package.sh --manifest-only --keep-missing", &out);
+    // Rendered from the template for the same platforms, the file differs only in the sha256
+    // values: it is the template's rendering, not a copy that can drift from it (or from the
+    // crate's version).
+    let dist = render_for(&platforms);
     let rendered = std::fs::read_to_string(dist.path().join("kmcp.yaml")).unwrap();
-    let checked_in = std::fs::read_to_string(&checked_in_path).unwrap();
+    // Its first lines name the commit it was rendered at.
+    assert!(checked_in.starts_with(&format!(
+        "# The Krew manifest of kubectl-kmcp v{}, rendered by krew/package.sh",
+        env!("CARGO_PKG_VERSION")
+    )));
     let without_sha = |text: &str| -> Vec<String> {
         text.lines()
-            .filter(|l| !l.trim_start().starts_with("sha256:"))
-            .map(str::to_string)
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| match l.find("sha256: ") {
+                Some(i) => format!("{}sha256: ...", &l[..i]),
+                None => l.to_string(),
+            })
             .collect()
     };
     assert_eq!(
@@ -538,23 +712,105 @@ fn checked_in_manifest_is_complete_and_rendered_from_the_template() {
 fn packaging_script_refuses_bad_input() {
     let dist = tempfile::tempdir().unwrap();
     let d = dist.path().to_str().unwrap();
+    let stderr = |out: &Output| String::from_utf8_lossy(&out.stderr).into_owned();
     let out = package(&["--binary", "/nonexistent/kubectl-kmcp", "--dist", d]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("/nonexistent/kubectl-kmcp: no such file")
-    );
+    assert!(stderr(&out).contains("/nonexistent/kubectl-kmcp: no such file"));
     let out = package(&["--os", "plan9", "--binary", "/bin/true", "--dist", d]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--os plan9"));
+    assert!(stderr(&out).contains("--os plan9"));
     let out = package(&["--frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
+    let out = package(&[
+        "--os",
+        "windows",
+        "--arch",
+        "arm64",
+        "--binary",
+        "/bin/true",
+        "--dist",
+        d,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("only windows/amd64 is released"));
+
+    // A binary of another platform, or a Linux one that needs a newer glibc (the test's own
+    // debug build): refused, nothing packed.
+    let out = package(&[
+        "--binary",
+        "/bin/true",
+        "--os",
+        "darwin",
+        "--arch",
+        "arm64",
+        "--dist",
+        d,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not a macOS (64-bit Mach-O) executable"),
+        "{}",
+        stderr(&out)
+    );
+    let out = package(&[
+        "--binary",
+        "/bin/true",
+        "--os",
+        "linux",
+        "--arch",
+        "arm64",
+        "--dist",
+        d,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not a linux/arm64 executable"),
+        "{}",
+        stderr(&out)
+    );
+    let debug = crate::harness::binary();
+    let out = package(&["--binary", debug.to_str().unwrap(), "--dist", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("needs a glibc newer than 2.17"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_dir(dist.path()).unwrap().count(),
+        0,
+        "nothing packed"
+    );
+
     let out = package(&["--manifest-only", "--dist", d]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no platform has an archive"));
+    assert!(stderr(&out).contains("no platform has an archive"));
     assert!(
         !dist.path().join("kmcp.yaml").exists(),
         "no manifest without an archive"
     );
+
+    // --complete: a release lists every platform, so a missing archive is an error.
+    let one = render_for(&all_targets()[..1]);
+    let out = package(&[
+        "--manifest-only",
+        "--complete",
+        "--dist",
+        one.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for name in &archive_names(&all_targets())[1..] {
+        assert!(err.contains(name.as_str()), "{name} not named: {err}");
+    }
+    let all = render_for(&all_targets());
+    let out = package(&[
+        "--manifest-only",
+        "--complete",
+        "--dist",
+        all.path().to_str().unwrap(),
+    ]);
+    assert_success("krew/package.sh --manifest-only --complete", &out);
 }
 
 #[test]
@@ -624,20 +880,14 @@ fn install_refuses_a_wrong_sha256_and_an_archive_without_license() {
 fn packed_archive_installs_like_krew_and_runs_through_kubectl() {
     let c = cluster();
     let work = tempfile::tempdir().unwrap();
-    let dist = work.path().join("dist");
-    let small = small_binary(work.path());
-    let out = package(&[
-        "--binary",
-        small.to_str().unwrap(),
-        "--dist",
-        dist.to_str().unwrap(),
-    ]);
-    assert_success("krew/package.sh --binary", &out);
-
+    // The release archive of this machine's platform (glibc 2.17 build), as krew/package.sh packs
+    // it, with the manifest it wrote.
+    let release = release_build();
     let (os, arch) = host_platform();
     let version = format!("v{}", env!("CARGO_PKG_VERSION"));
-    let archive = dist.join(format!("kubectl-kmcp_{version}_{os}_{arch}.tar.gz"));
-    let manifest_path = dist.join("kmcp.yaml");
+    let archive = release.archive.clone();
+    assert!(archive.ends_with(format!("kubectl-kmcp_{version}_{os}_{arch}.tar.gz")));
+    let manifest_path = release.dist.join("kmcp.yaml");
     let manifest = read_manifest(&manifest_path);
     assert_eq!(problems(PLUGIN, &manifest), Vec::<String>::new());
     assert_eq!(manifest.spec.platforms.len(), 1, "only the packed platform");
@@ -681,7 +931,7 @@ fn packed_archive_installs_like_krew_and_runs_through_kubectl() {
     let out = kubectl(&["kmcp", "version"]);
     assert_success("kubectl kmcp version", &out);
     assert!(
-        text(&out).contains(&format!("Client Version: {version}")),
+        text(&out).contains(&format!("Client Version: {version}\nGit Commit: ")),
         "{}",
         text(&out)
     );

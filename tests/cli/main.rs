@@ -11,6 +11,7 @@ mod foundation;
 mod hints;
 mod krew;
 mod leaks;
+mod release;
 mod robustness;
 mod safety;
 mod snapshots;
