@@ -122,6 +122,16 @@ impl<'a> Action<'a> {
 }
 
 impl Connection {
+    /// The namespace the kubeconfig context (or the in-cluster config) names, if it names one:
+    /// what an environment without `namespace:` and without `-n` falls back to.
+    pub fn context_namespace(&self) -> Option<&str> {
+        matches!(
+            self.namespace_source,
+            Source::Kubeconfig | Source::InCluster
+        )
+        .then_some(self.namespace.as_str())
+    }
+
     /// The namespace in effect is `namespace`, which comes from `source`; `origin` says where
     /// kmcp.yaml sets it (for a `Project` namespace), so that a hint can say how to change it.
     pub fn use_namespace(&mut self, namespace: &str, source: Source, origin: Option<String>) {

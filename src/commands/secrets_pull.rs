@@ -14,7 +14,6 @@ use kube::Api;
 
 use crate::cli::{KubeFlags, PullArgs};
 use crate::client::Action;
-use crate::core::Source;
 use crate::core::envfile;
 use crate::core::envfile_write::{self, Origin};
 use crate::core::project::{Environment, Project};
@@ -34,11 +33,7 @@ pub async fn run(global: &KubeFlags, args: PullArgs) -> Result<Outcome> {
     };
 
     let conn = global.for_environment(env).connect().await?;
-    let context_ns = matches!(
-        conn.namespace_source,
-        Source::Kubeconfig | Source::InCluster
-    )
-    .then_some(conn.namespace.as_str());
+    let context_ns = conn.context_namespace();
     let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
     let api: Api<Secret> = Api::namespaced(conn.client.clone(), &ns);
     let live = conn

@@ -12,7 +12,6 @@ use serde_json::Value;
 
 use crate::cli::{KubeFlags, StatusArgs};
 use crate::client::{Action, Connection};
-use crate::core::Source;
 use crate::core::envfile;
 use crate::core::mcpserver;
 use crate::core::project::{Environment, Project};
@@ -93,11 +92,7 @@ async fn environment(
             );
         }
     };
-    let context_ns = matches!(
-        conn.namespace_source,
-        Source::Kubeconfig | Source::InCluster
-    )
-    .then_some(conn.namespace.as_str());
+    let context_ns = conn.context_namespace();
     let ns = match project.namespace_for(env, global.namespace.as_deref(), context_ns) {
         Ok((ns, _)) => ns,
         Err(e) => {

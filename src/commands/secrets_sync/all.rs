@@ -9,7 +9,6 @@ use kube::Api;
 use super::{check_example, resolve_env_file};
 use crate::cli::{DryRun, KubeFlags, SyncArgs};
 use crate::client::{Action, Connection};
-use crate::core::Source;
 use crate::core::envfile::{self, EnvFile};
 use crate::core::project::{Environment, Project, Provider};
 use crate::core::secret_plan::{self, Desired, Diff};
@@ -175,11 +174,7 @@ async fn plan<'p>(global: &KubeFlags, project: &Project, env: &'p Environment) -
 
     let flags = global.for_environment(env);
     let conn = flags.connect().await.map_err(named)?;
-    let context_ns = matches!(
-        conn.namespace_source,
-        Source::Kubeconfig | Source::InCluster
-    )
-    .then_some(conn.namespace.as_str());
+    let context_ns = conn.context_namespace();
     let (ns, _) = project
         .namespace_for(env, global.namespace.as_deref(), context_ns)
         .map_err(|e| named(e.into()))?;

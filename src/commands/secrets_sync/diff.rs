@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::{check_example, resolve_env_file};
 use crate::cli::{DiffArgs, KubeFlags};
 use crate::client::Action;
-use crate::core::Source;
 use crate::core::envfile;
 use crate::core::secret_plan::{self, Diff, KeyChange};
 use crate::error::{Error, Outcome, Result};
@@ -48,11 +47,7 @@ pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
     check_example(&project, &file)?;
 
     let conn = global.for_environment(env).connect().await?;
-    let context_ns = matches!(
-        conn.namespace_source,
-        Source::Kubeconfig | Source::InCluster
-    )
-    .then_some(conn.namespace.as_str());
+    let context_ns = conn.context_namespace();
     let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
     let context = conn
         .context

@@ -94,11 +94,7 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         (ns, None)
     } else {
         let mut conn = global.connect().await?;
-        let context_ns = matches!(
-            conn.namespace_source,
-            Source::Kubeconfig | Source::InCluster
-        )
-        .then_some(conn.namespace.as_str());
+        let context_ns = conn.context_namespace();
         let (ns, source) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
         let source = if source == Source::Default {
             conn.namespace_source
