@@ -58,6 +58,13 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
             )));
         }
     };
+    // The environment's cluster: its `context:` in kmcp.yaml unless --context says otherwise, as
+    // `secrets sync` does, so that the server lands where its Secret was synced.
+    let flags = match &environment {
+        Some(env) => global.for_environment(env),
+        None => global.clone(),
+    };
+    let global = &flags;
     // A missing kmcp.yaml is a failure (exit 1) in every command, as in `secrets sync`.
     if project.is_none() && args.name.is_none() {
         return Err(Error::Failed(

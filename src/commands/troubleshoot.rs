@@ -52,6 +52,20 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
         }
     };
 
+    // The environment's cluster: its `context:` in kmcp.yaml unless --context says otherwise.
+    let context_source = if global.context.is_some() {
+        Source::Flag
+    } else if environment.as_ref().is_some_and(|e| e.context.is_some()) {
+        Source::Project
+    } else {
+        Source::Kubeconfig
+    };
+    let flags = match &environment {
+        Some(env) => global.for_environment(env),
+        None => global.clone(),
+    };
+    let global = &flags;
+
     // The namespace: kmcp.yaml's for the environment (a differing -n is a finding of the
     // namespace check, not an error), else -n, else the context's, else `default`.
     let view = global.kubeconfig_view();
@@ -114,11 +128,6 @@ pub async fn run(global: &KubeFlags, args: TroubleshootArgs) -> Result<Outcome> 
         };
     }
 
-    let context_source = if global.context.is_some() {
-        Source::Flag
-    } else {
-        Source::Kubeconfig
-    };
     let user_source = if global.as_user.is_some() || global.user.is_some() {
         Source::Flag
     } else {

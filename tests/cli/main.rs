@@ -7,6 +7,7 @@ mod audit_security;
 mod core;
 mod deploy;
 mod dialect;
+mod environment_context;
 mod foundation;
 mod hints;
 mod krew;
