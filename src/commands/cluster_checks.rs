@@ -232,6 +232,9 @@ async fn secret_namespaces(conn: &Connection, name: &str, ns: &str) -> Vec<Strin
     let api: Api<Secret> = Api::all(conn.client.clone());
     let lp = ListParams::default().fields(&format!("metadata.name={name}"));
     let action = Action::new("list", "secrets", None);
+    tracing::debug!(
+        "list /api/v1/secrets?fieldSelector=metadata.name={name}: names only (PartialObjectMetadataList, no data)"
+    );
     match conn.call(action, api.list_metadata(&lp)).await {
         Ok(list) => list
             .items
