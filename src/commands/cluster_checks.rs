@@ -132,7 +132,7 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
     // Secrets by name) and events, concurrently.
     let server_value = facts.mcpserver.got().and_then(|s| s.as_ref());
     let wanted = diagnosis::wanted_secrets(server_value, facts.environment.as_ref());
-    let questions: Vec<Question> = diagnosis::access_questions(&ns, &wanted);
+    let questions: Vec<Question> = diagnosis::access_questions(&ns, &server, &wanted);
     let secrets_api: Api<Secret> = Api::namespaced(client.clone(), &ns);
     let ns_ref: &str = &ns;
     let secret_futs = wanted.iter().map(|name| {

@@ -13,14 +13,26 @@ const NEW_VALUE: &str = "privilege-rotated-5518";
 
 /// A Role allowing `verbs` on the Secrets `names` only, bound to `user`.
 fn grant_secrets_by_name(c: &Cluster, user: &str, ns: &str, verbs: &[&str], names: &[&str]) {
-    let role = format!("{user}-secrets");
+    grant_by_name(c, user, ns, ("", "secrets"), verbs, names);
+}
+
+/// A Role allowing `verbs` on the objects `names` of `(group, resource)` only, bound to `user`.
+fn grant_by_name(
+    c: &Cluster,
+    user: &str,
+    ns: &str,
+    (group, resource): (&str, &str),
+    verbs: &[&str],
+    names: &[&str],
+) {
+    let role = format!("{user}-{resource}");
     c.apply(&format!(
         "apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {{name: {role}, namespace: {ns}}}
 rules:
-- apiGroups: ['']
-  resources: [secrets]
+- apiGroups: ['{group}']
+  resources: [{resource}]
   resourceNames: [{}]
   verbs: [{}]
 ---
@@ -33,8 +45,13 @@ subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: {user}}}]
         names.join(", "),
         verbs.join(", ")
     ));
+    let qualified = if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    };
     for name in names {
-        wait_allowed(c, user, ns, verbs[0], &format!("secrets/{name}"));
+        wait_allowed(c, user, ns, verbs[0], &format!("{qualified}/{name}"));
     }
 }
 
@@ -168,8 +185,16 @@ fn troubleshoot_with_get_on_its_secret_only_is_complete_and_reads_no_other_secre
     unrelated_secret(c, &ns);
     c.apply(&mcpserver(server, &ns, secret));
 
+    // The server and its Secret by name only.
     let user = format!("ts-reader-{ns}");
-    c.grant(&user, &ns, &["get"], &["mcpservers.kagent.dev"]);
+    grant_by_name(
+        c,
+        &user,
+        &ns,
+        ("kagent.dev", "mcpservers"),
+        &["get"],
+        &[server],
+    );
     c.grant(&user, &ns, &["list"], &["pods", "events"]);
     grant_secrets_by_name(c, &user, &ns, &["get"], &[secret]);
 

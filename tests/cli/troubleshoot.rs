@@ -550,7 +550,8 @@ async fn user_without_rights_is_told_which_verbs_are_missing() {
         "can-i",
         "warn",
         &format!(
-            "user alice may not create secrets, patch secrets/{secret}, create mcpservers.kagent.dev, patch mcpservers.kagent.dev in namespace"
+            "user alice may not create secrets, patch secrets/{secret}, create mcpservers.kagent.dev, patch mcpservers.kagent.dev/{} in namespace",
+            n.server
         ),
     );
     assert_check(&checks, "can-i", "warn", "read-only");
