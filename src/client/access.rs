@@ -16,7 +16,11 @@ use crate::error::{ApiError, Error, Result};
 /// The `kubectl auth can-i` line that asks the same question as `q`, as the same user.
 pub fn can_i_command(conn: &Connection, q: &Question) -> String {
     let resource = q.qualified_resource();
-    Action::new(&q.verb, &resource, q.namespace.as_deref()).can_i_command(conn)
+    let action = Action::new(&q.verb, &resource, q.namespace.as_deref());
+    match &q.name {
+        Some(name) => action.named(name).can_i_command(conn),
+        None => action.can_i_command(conn),
+    }
 }
 
 /// Asks one question with a SelfSubjectAccessReview.
@@ -29,6 +33,7 @@ pub async fn can_i(conn: &Connection, q: &Question) -> Result<Answer> {
                 group: Some(q.group.clone()),
                 resource: Some(q.resource.clone()),
                 namespace: q.namespace.clone(),
+                name: q.name.clone(),
                 ..Default::default()
             }),
             ..Default::default()

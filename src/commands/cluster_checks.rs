@@ -72,10 +72,6 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
     let by_name = ListParams::default().fields(&format!("metadata.name={server}"));
     let selector = ListParams::default().labels(&mcpserver::pod_selector(&server));
     let group_version = format!("{}/{}", mcpserver::GROUP, mcpserver::VERSION);
-    let questions: Vec<Question> = diagnosis::NEEDED_ACCESS
-        .iter()
-        .map(|(verb, group, resource)| Question::new(verb, group, resource, Some(&ns)))
-        .collect();
 
     let crd_fut = async {
         let action = Action::new("get", mcpserver::CRD_NAME, None);
@@ -96,14 +92,13 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
         Action::new("list", mcpserver::CRD_NAME, None),
         all_servers.list_metadata(&by_name),
     );
-    let access_fut = access::can_i_all(conn, &questions);
     let pods_fut = get_fetch(
         conn,
         Action::new("list", "pods", Some(&ns)),
         pods_api.list(&selector),
     );
-    let (crd, server_obj, elsewhere, access, pods) =
-        tokio::join!(crd_fut, server_fut, elsewhere_fut, access_fut, pods_fut);
+    let (crd, server_obj, elsewhere, pods) =
+        tokio::join!(crd_fut, server_fut, elsewhere_fut, pods_fut);
 
     facts.crd = crd;
     facts.mcpserver = match server_obj {
@@ -123,20 +118,6 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
         Fetch::Forbidden(c) => Fetch::Forbidden(c),
         Fetch::Failed(w) => Fetch::Failed(w),
     };
-    facts.access = match access {
-        Ok(answers) => Fetch::Got(
-            answers
-                .iter()
-                .map(|a| AccessFacts {
-                    verb: a.question.verb.clone(),
-                    resource: a.question.qualified_resource(),
-                    allowed: a.allowed,
-                    command: access::can_i_command(conn, &a.question),
-                })
-                .collect(),
-        ),
-        Err(e) => Fetch::Failed(e.to_string()),
-    };
     let pod_names: Vec<String> = match &pods {
         Fetch::Got(list) => list
             .items
@@ -147,9 +128,11 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
     };
     facts.pods = pods.map(|list| list.items);
 
-    // Secrets (names from the server and the environment) and events, concurrently.
+    // Secrets (names from the server and the environment), the access questions (about those
+    // Secrets by name) and events, concurrently.
     let server_value = facts.mcpserver.got().and_then(|s| s.as_ref());
     let wanted = diagnosis::wanted_secrets(server_value, facts.environment.as_ref());
+    let questions: Vec<Question> = diagnosis::access_questions(&ns, &server, &wanted);
     let secrets_api: Api<Secret> = Api::namespaced(client.clone(), &ns);
     let ns_ref: &str = &ns;
     let secret_futs = wanted.iter().map(|name| {
@@ -195,7 +178,25 @@ pub async fn fetch(conn: &Connection, facts: &mut Facts) {
                 }
             }
         });
-    let (secrets, events) = tokio::join!(join_all(secret_futs), join_all(event_futs));
+    let (secrets, events, access) = tokio::join!(
+        join_all(secret_futs),
+        join_all(event_futs),
+        access::can_i_all(conn, &questions)
+    );
+    facts.access = match access {
+        Ok(answers) => Fetch::Got(
+            answers
+                .iter()
+                .map(|a| AccessFacts {
+                    verb: a.question.verb.clone(),
+                    resource: a.question.object(),
+                    allowed: a.allowed,
+                    command: access::can_i_command(conn, &a.question),
+                })
+                .collect(),
+        ),
+        Err(e) => Fetch::Failed(e.to_string()),
+    };
     for (name, fetched, elsewhere) in secrets {
         if !elsewhere.is_empty() {
             facts.secrets_elsewhere.insert(name.clone(), elsewhere);
@@ -231,6 +232,9 @@ async fn secret_namespaces(conn: &Connection, name: &str, ns: &str) -> Vec<Strin
     let api: Api<Secret> = Api::all(conn.client.clone());
     let lp = ListParams::default().fields(&format!("metadata.name={name}"));
     let action = Action::new("list", "secrets", None);
+    tracing::debug!(
+        "list /api/v1/secrets?fieldSelector=metadata.name={name}: names only (PartialObjectMetadataList, no data)"
+    );
     match conn.call(action, api.list_metadata(&lp)).await {
         Ok(list) => list
             .items

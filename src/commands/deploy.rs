@@ -42,11 +42,11 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
                 .and_then(|p| envfile::load_example(&p.dir).ok().flatten())
                 .filter(|ex| !ex.required.is_empty())
             {
-                eprintln!(
+                render::diagnostic(&format!(
                     "warning: --no-secret: the server gets no Secret, though {} marks {} required",
                     required.path.display(),
                     required.required.join(", ")
-                );
+                ));
             }
             None
         }
@@ -76,7 +76,7 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
             p.kubernetes_environment(&env.name)?.secret_name.clone()
         }
         (Some(env), _) => {
-            eprintln!(
+            render::diagnostic(&format!(
                 "note: environment {:?} is {}: the server gets no Secret (secretRefs is empty)",
                 env.name,
                 if env.enabled {
@@ -84,7 +84,7 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
                 } else {
                     "disabled".to_string()
                 }
-            );
+            ));
             None
         }
         _ => None,
@@ -130,7 +130,7 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         })
         .map_err(Error::Usage)?;
         for note in &plan.notes {
-            eprintln!("note: {note}");
+            render::diagnostic(&format!("note: {note}"));
         }
         Ok(plan)
     };
@@ -139,14 +139,14 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
         let view = global.kubeconfig_view();
         let namespace = resolve_ns(view.namespace.as_deref())?;
         let plan = plan_for(namespace)?;
-        eprintln!(
+        render::diagnostic(&format!(
             "dry run (client): the checks that need the cluster were skipped (MCPServer CRD, Secret{}, RBAC); nothing was applied",
             if plan.server.spec.deployment.secret_refs.is_empty() {
                 ""
             } else {
                 " and its required keys"
             }
-        );
+        ));
         print_data(format.unwrap_or(Format::Yaml), &plan.server.to_manifest())?;
         return Ok(Outcome::Success);
     }
@@ -206,16 +206,16 @@ pub async fn run(global: &KubeFlags, args: DeployArgs) -> Result<Outcome> {
     };
     let id = format!("{resource}/{name}");
     if args.dry_run == Some(DryRun::Server) {
-        eprintln!(
+        render::diagnostic(&format!(
             "{id} would be {verb} in namespace {} (server dry run: every check passed, nothing was applied)",
             target.namespace
-        );
+        ));
         print_data(format.unwrap_or(Format::Yaml), &clean(&applied))?;
         return Ok(Outcome::Success);
     }
     match format {
         Some(f) => {
-            eprintln!("{id} {verb} in namespace {}", target.namespace);
+            render::diagnostic(&format!("{id} {verb} in namespace {}", target.namespace));
             print_data(f, &clean(&applied))?;
         }
         None => println!("{id} {verb}"),
@@ -243,11 +243,11 @@ fn default_environment(project: Option<&Project>) -> Result<Environment> {
         .collect();
     match candidates.as_slice() {
         [one] => {
-            eprintln!(
+            render::diagnostic(&format!(
                 "Using environment {} (the only enabled kubernetes environment in {}); pass --environment to choose another",
                 one.name,
                 project.path.display()
-            );
+            ));
             Ok((*one).clone())
         }
         [] => Err(Error::Usage(format!(
@@ -430,10 +430,10 @@ async fn preflight(
                 ));
             }
             Err(Error::Api(e)) if e.is_forbidden() => {
-                eprintln!(
+                render::diagnostic(&format!(
                     "warning: cannot read Secret {secret:?} in namespace {ns:?} (forbidden): whether it exists and has the required keys was not checked; check with `{}`",
                     action.can_i_command(conn)
-                );
+                ));
             }
             Err(e) => return Err(e),
         }
@@ -588,10 +588,10 @@ async fn wait_ready(
             .await?;
         if is_ready(&server) {
             spinner.clear();
-            eprintln!(
+            render::diagnostic(&format!(
                 "{resource}/{name} is Ready ({}s)",
                 start.elapsed().as_secs()
-            );
+            ));
             return Ok(Outcome::Success);
         }
         let now = progress(server.status.as_ref());
@@ -614,10 +614,10 @@ async fn wait_ready(
     if terminal {
         eprintln!();
     }
-    eprintln!(
+    render::diagnostic(&format!(
         "error: {resource}/{name} in namespace {ns:?} is not Ready after {:?} (--timeout)",
         timeout
-    );
+    ));
     // troubleshoot's checks that found something: the conditions, the Secrets and keys the server
     // references, the rights, the pods and their events.
     let found: Vec<_> = cluster_checks::for_server(conn, name, ns)
@@ -629,9 +629,9 @@ async fn wait_ready(
         "{}",
         checks::render_table(&found, true, crate::render::text::stderr_width())
     );
-    eprintln!(
+    render::diagnostic(&format!(
         "run `kubectl kmcp troubleshoot {name} -n {ns}` for every check, or wait longer with --timeout"
-    );
+    ));
     Ok(Outcome::Findings)
 }
 

@@ -75,10 +75,10 @@ pub async fn run(global: &KubeFlags, args: PullArgs) -> Result<Outcome> {
     })?;
 
     let Some(path) = target else {
-        eprintln!(
+        render::diagnostic(&format!(
             "Secret {secret_name} in namespace {ns}{context}: {} keys, written to stdout as asked",
             data.len()
-        );
+        ));
         std::io::stdout()
             .write_all(text.as_bytes())
             .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))?;
@@ -221,11 +221,11 @@ fn warn_if_not_ignored(path: &Path) {
         .status();
     // 0: ignored; 1: not ignored; 128 (or no git): not a git work tree, nothing to say.
     if status.is_ok_and(|s| s.code() == Some(1)) {
-        eprintln!(
+        render::diagnostic(&format!(
             "warning: {} holds secret values and git does not ignore it: add it to .gitignore (`echo '{}' >> {}`)",
             path.display(),
             name.to_string_lossy(),
             dir.join(".gitignore").display()
-        );
+        ));
     }
 }

@@ -16,6 +16,10 @@ pub struct Question {
     pub group: String,
     pub resource: String,
     pub namespace: Option<String>,
+    /// One object by name (a Role's `resourceNames` can allow it when the whole resource is
+    /// not allowed); `None`: any object of the resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Question {
@@ -26,6 +30,21 @@ impl Question {
             group: group.into(),
             resource: resource.into(),
             namespace: namespace.map(str::to_string),
+            name: None,
+        }
+    }
+
+    /// The same question about the object `name` only.
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_string());
+        self
+    }
+
+    /// The object as kubectl names it: `secrets/web-env`, or the resource alone.
+    pub fn object(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{}/{name}", self.qualified_resource()),
+            None => self.qualified_resource(),
         }
     }
 

@@ -12,6 +12,7 @@ mod foundation;
 mod hints;
 mod krew;
 mod leaks;
+mod privilege;
 mod release;
 mod robustness;
 mod safety;

@@ -176,9 +176,10 @@ secret: Secret weather-snap-missing not found in namespace kmcp-snap-ts-########
     weather-snap-missing)
 keys: a Secret is missing (see the secret check)
 drift: a Secret is missing (see the secret check)
-can-i: user admin may get secrets, create secrets, patch secrets, get
-  mcpservers.kagent.dev, create mcpservers.kagent.dev, patch
-  mcpservers.kagent.dev, list pods, list events in kmcp-snap-ts-########
+can-i: user admin may get secrets/weather-snap-missing, create secrets, patch
+  secrets/weather-snap-missing, get mcpservers.kagent.dev/weather-snap, create
+  mcpservers.kagent.dev, patch mcpservers.kagent.dev/weather-snap, list pods,
+  list events in kmcp-snap-ts-########
 pods: MCPServer weather-snap has no status conditions: the kmcp controller has
   not reconciled it
   no pods match

@@ -525,3 +525,176 @@ fn completion_is_silent_and_bounded_when_lookups_fail() {
     }
     drop(silent);
 }
+
+/// Every line the plugin wrote (soft wraps joined) is at most 80 columns, or one unbreakable
+/// piece (a name, a path, a command).
+#[track_caller]
+fn assert_all_within_80_columns(joined: &str) {
+    for line in joined.lines() {
+        assert!(
+            line.chars().count() <= COLUMNS || is_one_piece(line),
+            "a line over 80 columns: {line:?}\n{joined}"
+        );
+    }
+}
+
+/// Issue 13 (the rest): sync's and deploy's diagnostics on stderr are wrapped at words to the
+/// terminal's 80 columns, and every name stays whole on one line.
+#[test]
+fn sync_and_deploy_diagnostics_at_80_columns_keep_names_whole() {
+    let c = cluster();
+    let ns = c.namespace("term-diag");
+    let secret = "weather-forecast-tool-european-region-api-credentials";
+    let project_name = "weather_forecast_tool_for_the_european_region";
+    let server = "weather-forecast-tool-for-the-european-region";
+    let dir = project(&[
+        (
+            "kmcp.yaml",
+            &format!(
+                "name: {project_name}\nframework: custom-framework-of-our-own\nsecrets:\n  staging:\n    enabled: true\n    provider: kubernetes\n    secretName: {secret}\n    namespace: {ns}\n"
+            ),
+        ),
+        (".env.staging", "API_KEY=diag-value-8812\n"),
+        (
+            ".env.example",
+            "API_KEY=\nOPTIONAL_SETTING_FOR_THE_REGION=eu\nOTHER_OPTIONAL_TUNING_PARAMETER=x\n",
+        ),
+    ]);
+    let pane = Pane::start(c, &["secrets", "sync", "staging"], dir.path(), true);
+    assert_eq!(pane.exit_code(), 0, "{}", pane.joined());
+    let (joined, screen) = pane.output();
+    assert!(
+        joined.contains("does not set the optional keys"),
+        "{joined}"
+    );
+    assert_all_within_80_columns(&joined);
+    assert_nothing_broken_by_the_terminal(&joined, &screen);
+    for name in [
+        secret,
+        ns.as_str(),
+        "OPTIONAL_SETTING_FOR_THE_REGION",
+        "OTHER_OPTIONAL_TUNING_PARAMETER",
+    ] {
+        assert_on_one_line(&screen, name);
+    }
+    assert!(!joined.contains("diag-value-8812"), "{joined}");
+    // Piped, the same sentences are single lines (a log keeps them whole).
+    let run = kmcp(&["secrets", "sync", "staging"])
+        .on(c)
+        .dir(dir.path())
+        .run();
+    run.assert_ok();
+    assert!(
+        run.stderr.lines().any(|l| l.chars().count() > COLUMNS),
+        "piped output is not wrapped:\n{}",
+        run.stderr
+    );
+
+    // deploy: the name note, the unknown framework note and the --no-secret warning.
+    let pane = Pane::start(c, &["deploy", "--no-secret", "-n", &ns], dir.path(), true);
+    assert_eq!(pane.exit_code(), 0, "{}", pane.joined());
+    let (joined, screen) = pane.output();
+    assert!(joined.contains("unknown framework"), "{joined}");
+    assert!(joined.contains("--no-secret"), "{joined}");
+    assert_all_within_80_columns(&joined);
+    assert_nothing_broken_by_the_terminal(&joined, &screen);
+    for name in [
+        server,
+        project_name,
+        "\"custom-framework-of-our-own\"",
+        "--command",
+    ] {
+        assert_on_one_line(&screen, name);
+    }
+    assert_on_one_line(&screen, &format!("mcpservers.kagent.dev/{server} created"));
+}
+
+/// Sets key `K` of Secret `name` to `value` as someone else (the admin, with kubectl).
+fn change_secret(c: &Cluster, name: &str, ns: &str, value: &str) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(value);
+    c.kubectl(&[
+        "patch",
+        "secret",
+        name,
+        "-n",
+        ns,
+        "--type",
+        "merge",
+        "-p",
+        &format!("{{\"data\":{{\"K\":\"{b64}\"}}}}"),
+    ]);
+}
+
+fn value_of(c: &Cluster, name: &str, ns: &str) -> String {
+    use base64::Engine;
+    let s = c.get_json("secret", name, ns).unwrap();
+    let b = base64::engine::general_purpose::STANDARD
+        .decode(s["data"]["K"].as_str().unwrap())
+        .unwrap();
+    String::from_utf8(b).unwrap()
+}
+
+/// A change made to the Secret while the plan is on the screen (between the plan and the
+/// write) is refused with 409, naming the Secret and namespace, exit 1, and kept: `sync --all`
+/// writes over the resourceVersion it planned against, as single-environment sync does.
+#[test]
+fn a_change_made_at_the_prompt_is_refused_not_overwritten() {
+    let c = cluster();
+    let ns = c.namespace("term-race");
+    for (env, secret, args) in [
+        (
+            "staging",
+            "race-all-secret",
+            vec!["secrets", "sync", "--all"],
+        ),
+        (
+            "production",
+            "race-one-secret",
+            vec!["secrets", "sync", "production"],
+        ),
+    ] {
+        let dir = project(&[
+            (
+                "kmcp.yaml",
+                &format!(
+                    "name: race\nsecrets:\n  {env}:\n    enabled: true\n    provider: kubernetes\n    secretName: {secret}\n    namespace: {ns}\n"
+                ),
+            ),
+            (&format!(".env.{env}"), "K=planned-value-1\n"),
+        ]);
+        kmcp(&["secrets", "sync", env, "--yes"])
+            .on(c)
+            .dir(dir.path())
+            .run()
+            .assert_ok();
+        std::fs::write(
+            dir.path().join(format!(".env.{env}")),
+            "K=planned-value-2\n",
+        )
+        .unwrap();
+        let pane = Pane::start(c, &args, dir.path(), true);
+        pane.wait_for("Continue?");
+        // Someone else changes the Secret after the plan was shown.
+        change_secret(c, secret, &ns, "concurrent-value-3");
+        pane.send(&["y", "Enter"]);
+        let code = pane.exit_code();
+        let (joined, _) = pane.output();
+        assert_eq!(code, 1, "{args:?}:\n{joined}");
+        let flat = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&format!(
+                "secret \"{secret}\" in namespace \"{ns}\" was changed by someone else while syncing; nothing was written by this run"
+            )),
+            "{args:?}:\n{joined}"
+        );
+        assert_eq!(
+            value_of(c, secret, &ns),
+            "concurrent-value-3",
+            "{args:?} overwrote a change it had not shown"
+        );
+        for v in ["planned-value-1", "planned-value-2", "concurrent-value-3"] {
+            assert!(!joined.contains(v), "{joined}");
+        }
+    }
+}

@@ -549,7 +549,10 @@ async fn user_without_rights_is_told_which_verbs_are_missing() {
         &checks,
         "can-i",
         "warn",
-        "user alice may not create secrets, patch secrets, create mcpservers.kagent.dev, patch mcpservers.kagent.dev in namespace",
+        &format!(
+            "user alice may not create secrets, patch secrets/{secret}, create mcpservers.kagent.dev, patch mcpservers.kagent.dev/{} in namespace",
+            n.server
+        ),
     );
     assert_check(&checks, "can-i", "warn", "read-only");
     for (id, c) in &checks {
@@ -600,7 +603,7 @@ async fn user_without_rights_is_told_which_verbs_are_missing() {
     assert_hint(
         &checks,
         "can-i",
-        &format!("kubectl auth can-i get secrets -n {ns} --context admin --as bob"),
+        &format!("kubectl auth can-i get secrets/{secret} -n {ns} --context admin --as bob"),
     );
     assert_hint(&checks, "secret", "--as bob");
 }

@@ -4,12 +4,11 @@
 //! each environment through the single-environment path (`super::sync`). `--dry-run` runs the
 //! single-environment dry run for each environment and writes nothing.
 use k8s_openapi::api::core::v1::Secret;
-use kube::Api;
 
-use super::{check_example, resolve_env_file};
+use super::{load_env_file, planned_secret, read_live};
 use crate::cli::{DryRun, KubeFlags, SyncArgs};
-use crate::client::{Action, Connection};
-use crate::core::envfile::{self, EnvFile};
+use crate::client::Connection;
+use crate::core::envfile::EnvFile;
 use crate::core::project::{Environment, Project, Provider};
 use crate::core::secret_plan::{self, Desired, Diff};
 use crate::error::{Error, Outcome, Result};
@@ -21,6 +20,9 @@ struct Plan<'p> {
     conn: Connection,
     file: EnvFile,
     desired: Desired,
+    /// The Secret as read for the plan: the write carries its resourceVersion, so a change made
+    /// after the plan was shown (and confirmed) is refused, never overwritten.
+    live: Option<Secret>,
     diff: Diff,
     /// Whether anything (a key, or the labels and hash annotation) would be written.
     writes: bool,
@@ -39,7 +41,7 @@ pub(super) async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
                 println!("---");
             }
             first = false;
-            eprintln!("Environment {}:", env.name);
+            render::diagnostic(&format!("Environment {}:", env.name));
             let one = SyncArgs {
                 environment_arg: Some(env.name.clone()),
                 environment_flag: None,
@@ -87,16 +89,17 @@ pub(super) async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     }
     let writes: Vec<&Plan> = plans.iter().filter(|p| p.writes).collect();
     if writes.is_empty() {
-        eprintln!("Every environment is in sync; nothing was written.");
+        render::diagnostic("Every environment is in sync; nothing was written.");
         return Ok(Outcome::Success);
     }
     confirm(&args, &writes)?;
 
+    let mut worst = Outcome::Success;
     for p in writes {
-        eprintln!(
+        render::diagnostic(&format!(
             "Writing environment {} (secret {} in namespace {})",
             p.env.name, p.desired.name, p.desired.namespace
-        );
+        ));
         let one = SyncArgs {
             environment_arg: Some(p.env.name.clone()),
             environment_flag: None,
@@ -104,18 +107,29 @@ pub(super) async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
             yes: true,
             ..args.clone()
         };
-        super::sync(&p.conn, &one, p.env, &p.file, &p.desired, format)
-            .await
-            .map_err(|e| {
-                e.map_message(|m| {
-                    format!(
-                        "environment {}: {m} (the environments listed above it were written)",
-                        p.env.name
-                    )
-                })
-            })?;
+        let outcome = super::sync(
+            &p.conn,
+            &one,
+            p.env,
+            &p.file,
+            &p.desired,
+            p.live.clone(),
+            format,
+        )
+        .await
+        .map_err(|e| {
+            e.map_message(|m| {
+                format!(
+                    "environment {}: {m} (the environments listed above it were written)",
+                    p.env.name
+                )
+            })
+        })?;
+        if outcome == Outcome::Findings {
+            worst = Outcome::Findings;
+        }
     }
-    Ok(Outcome::Success)
+    Ok(worst)
 }
 
 /// The enabled `kubernetes` environments with a `secretName`; the others are named on stderr.
@@ -123,9 +137,12 @@ fn environments(project: &Project) -> Result<Vec<&Environment>> {
     let mut out = Vec::new();
     for env in &project.environments {
         if env.provider != Provider::Kubernetes {
-            eprintln!("Skipping {}: provider env (a local file only)", env.name);
+            render::diagnostic(&format!(
+                "Skipping {}: provider env (a local file only)",
+                env.name
+            ));
         } else if !env.enabled {
-            eprintln!("Skipping {}: disabled", env.name);
+            render::diagnostic(&format!("Skipping {}: disabled", env.name));
         } else if env.secret_name.is_none() {
             return Err(project
                 .kubernetes_environment(&env.name)
@@ -149,28 +166,8 @@ fn environments(project: &Project) -> Result<Vec<&Environment>> {
 async fn plan<'p>(global: &KubeFlags, project: &Project, env: &'p Environment) -> Result<Plan<'p>> {
     let named =
         |e: Error| e.map_message(|m| format!("environment {}: {m}; nothing was written", env.name));
-    let path = resolve_env_file(project, env, None).map_err(named)?;
-    let file = envfile::load(&path).map_err(|e| match e {
-        envfile::EnvFileError::Read { .. } => named(Error::Failed(e.to_string())),
-        other => named(Error::Refused(other.to_string())),
-    })?;
-    for w in &file.warnings {
-        eprintln!("warning: {w}");
-    }
-    check_example(project, &file).map_err(named)?;
-    let secret_name = env.secret_name.clone().unwrap_or_default();
-    // The hash key of a Secret that has none yet (`sync` keeps a live Secret's own key).
-    let new_key = crate::commands::random_hash_key().map_err(named)?;
-    Desired::from_env_file(
-        &file,
-        &secret_name,
-        "",
-        &project.name,
-        &env.name,
-        new_key.clone(),
-    )
-    .check_size()
-    .map_err(|m| named(Error::Refused(format!("{}: {m}", file.path.display()))))?;
+    let file = load_env_file(project, env, None, false).map_err(named)?;
+    let mut desired = planned_secret(project, env, &file).map_err(named)?;
 
     let flags = global.for_environment(env);
     let conn = flags.connect().await.map_err(named)?;
@@ -178,16 +175,8 @@ async fn plan<'p>(global: &KubeFlags, project: &Project, env: &'p Environment) -
     let (ns, _) = project
         .namespace_for(env, global.namespace.as_deref(), context_ns)
         .map_err(|e| named(e.into()))?;
-    let mut desired =
-        Desired::from_env_file(&file, &secret_name, &ns, &project.name, &env.name, new_key);
-    let api: Api<Secret> = Api::namespaced(conn.client.clone(), &ns);
-    let live = conn
-        .call(
-            Action::new("get", "secrets", Some(&ns)).named(&secret_name),
-            api.get_opt(&secret_name),
-        )
-        .await
-        .map_err(named)?;
+    desired.namespace = ns;
+    let live = read_live(&conn, &desired).await.map_err(named)?;
     // A Secret keeps its hash key across syncs (as `sync` does).
     if let Some(key) = live.as_ref().and_then(secret_plan::HashKey::of) {
         desired.hash_key = key;
@@ -203,13 +192,14 @@ async fn plan<'p>(global: &KubeFlags, project: &Project, env: &'p Environment) -
             .is_none_or(|l| secret_plan::metadata_drift(&desired, l));
     if writes && let Some(live) = &live {
         secret_plan::check_takeover(live, false)
-            .map_err(|r| named(Error::Refused(r.message(&secret_name, &ns))))?;
+            .map_err(|r| named(Error::Refused(r.message(&desired.name, &desired.namespace))))?;
     }
     Ok(Plan {
         env,
         conn,
         file,
         desired,
+        live,
         diff,
         writes,
     })

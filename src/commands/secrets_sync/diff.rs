@@ -5,12 +5,11 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use serde::Serialize;
 
-use super::{check_example, resolve_env_file};
+use super::load_env_file;
 use crate::cli::{DiffArgs, KubeFlags};
 use crate::client::Action;
-use crate::core::envfile;
 use crate::core::secret_plan::{self, Diff, KeyChange};
-use crate::error::{Error, Outcome, Result};
+use crate::error::{Outcome, Result};
 use crate::render::{self, Format};
 
 /// The `-o json|yaml` document.
@@ -35,16 +34,7 @@ pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
     render::print_project_warnings(&project);
     let env = project.kubernetes_environment(&args.environment)?;
     let secret_name = env.secret_name.clone().unwrap_or_default();
-    let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
-    eprintln!("Using env file {}", path.display());
-    let file = envfile::load(&path).map_err(|e| match e {
-        envfile::EnvFileError::Read { .. } => Error::Failed(e.to_string()),
-        other => Error::Refused(other.to_string()),
-    })?;
-    for w in &file.warnings {
-        eprintln!("warning: {w}");
-    }
-    check_example(&project, &file)?;
+    let file = load_env_file(&project, env, args.from_file.as_deref(), true)?;
 
     let conn = global.for_environment(env).connect().await?;
     let context_ns = conn.context_namespace();
@@ -54,7 +44,7 @@ pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
         .as_deref()
         .map(|c| format!(" (context {c})"))
         .unwrap_or_default();
-    eprintln!("Secret {secret_name} in namespace {ns}{context}");
+    render::diagnostic(&format!("Secret {secret_name} in namespace {ns}{context}"));
     let api: Api<Secret> = Api::namespaced(conn.client.clone(), &ns);
     let live = conn
         .call(
@@ -78,9 +68,9 @@ pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
     match format {
         Format::Table => {
             if live.is_none() {
-                eprintln!(
+                render::diagnostic(&format!(
                     "secret {secret_name} does not exist in namespace {ns}: a sync would create it"
-                );
+                ));
             }
             print!("{}", render::sync::diff_table(&diff, !args.no_headers));
         }

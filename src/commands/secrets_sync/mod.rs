@@ -55,36 +55,15 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     let global = &global.for_environment(env);
     let secret_name = env.secret_name.clone().unwrap_or_default();
 
-    let path = resolve_env_file(&project, env, args.from_file.as_deref())?;
-    render::diagnostic(&format!("Using env file {}", path.display()));
-    let file = envfile::load(&path).map_err(|e| match e {
-        envfile::EnvFileError::Read { .. } => Error::Failed(e.to_string()),
-        other => Error::Refused(other.to_string()),
-    })?;
-    for w in &file.warnings {
-        render::diagnostic(&format!("warning: {w}"));
-    }
+    let file = load_env_file(&project, env, args.from_file.as_deref(), true)?;
     if file.entries.is_empty() && !args.allow_empty {
         return Err(Error::Refused(format!(
             "{}: no variables found (the file is empty or holds only comments); syncing it would remove every key of secret {secret_name}. Nothing was sent. Add the variables, or pass --allow-empty to empty the Secret on purpose",
             file.path.display()
         )));
     }
-    check_example(&project, &file)?;
-    // The hash key of a Secret that has none yet (a live Secret's own key is kept).
-    let new_key = super::random_hash_key()?;
-    // The size limits, before connecting: nothing is sent for a Secret the server (the 1 MiB
-    // of data) or etcd (the whole stored object) would refuse.
-    Desired::from_env_file(
-        &file,
-        &secret_name,
-        "",
-        &project.name,
-        &env.name,
-        new_key.clone(),
-    )
-    .check_size()
-    .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
+    // The size limits, before connecting (the namespace is set once known).
+    let mut desired = planned_secret(&project, env, &file)?;
 
     // Namespace: kmcp.yaml's, else -n, else the context's, else default.
     let (namespace, conn) = if client_dry_run {
@@ -104,22 +83,15 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         conn.use_namespace(&ns, source, Some(project.namespace_origin(env)));
         (ns, Some(conn))
     };
-    let desired = Desired::from_env_file(
-        &file,
-        &secret_name,
-        &namespace,
-        &project.name,
-        &env.name,
-        new_key,
-    );
+    desired.namespace = namespace.clone();
 
     let Some(conn) = conn else {
-        eprintln!(
+        render::diagnostic(&format!(
             "Secret {namespace}/{secret_name}: {} keys (dry run: nothing sent to any cluster)",
             desired.data.len()
-        );
+        ));
         if format == Format::Table {
-            eprintln!("note: -o yaml or -o json prints the manifest, values included");
+            render::diagnostic("note: -o yaml or -o json prints the manifest, values included");
             print!("{}", render::sync::client_plan(&file, &secret_name));
         } else {
             render::print_data(format, &desired.manifest())?;
@@ -135,7 +107,68 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
     render::diagnostic(&format!(
         "Secret {secret_name} in namespace {namespace}{context}"
     ));
-    sync(&conn, &args, env, &file, &desired, format).await
+    let live = read_live(&conn, &desired).await?;
+    sync(&conn, &args, env, &file, &desired, live, format).await
+}
+
+/// The env file of `env` (see [`resolve_env_file`]) read, its warnings printed, and checked
+/// against `.env.example`; with `announce`, stderr says which file is used. The one way every
+/// command that compares a file with a Secret (sync, sync --all, diff) reads it.
+pub(super) fn load_env_file(
+    project: &Project,
+    env: &Environment,
+    from_file: Option<&Path>,
+    announce: bool,
+) -> Result<EnvFile> {
+    let path = resolve_env_file(project, env, from_file)?;
+    if announce {
+        render::diagnostic(&format!("Using env file {}", path.display()));
+    }
+    let file = envfile::load(&path).map_err(|e| match e {
+        envfile::EnvFileError::Read { .. } => Error::Failed(e.to_string()),
+        other => Error::Refused(other.to_string()),
+    })?;
+    for w in &file.warnings {
+        render::diagnostic(&format!("warning: {w}"));
+    }
+    check_example(project, &file)?;
+    Ok(file)
+}
+
+/// The Secret a sync of `file` writes (its namespace still to be set), under a newly drawn hash
+/// key (a live Secret keeps its own: see [`sync`]), refused before anything is sent when the API
+/// server (1 MiB of data) or etcd (the whole stored object) would refuse it.
+pub(super) fn planned_secret(
+    project: &Project,
+    env: &Environment,
+    file: &EnvFile,
+) -> Result<Desired> {
+    let secret_name = env.secret_name.clone().unwrap_or_default();
+    let desired = Desired::from_env_file(
+        file,
+        &secret_name,
+        "",
+        &project.name,
+        &env.name,
+        super::random_hash_key()?,
+    );
+    desired
+        .check_size()
+        .map_err(|m| Error::Refused(format!("{}: {m}; nothing was sent", file.path.display())))?;
+    Ok(desired)
+}
+
+/// The live Secret a sync compares with and writes over: its resourceVersion is the
+/// precondition of the write, so a change made after this read is refused (409), not
+/// overwritten.
+pub(super) async fn read_live(conn: &Connection, desired: &Desired) -> Result<Option<Secret>> {
+    let (ns, name) = (desired.namespace.as_str(), desired.name.as_str());
+    let api: Api<Secret> = Api::namespaced(conn.client.clone(), ns);
+    conn.call(
+        Action::new("get", "secrets", Some(ns)).named(name),
+        api.get_opt(name),
+    )
+    .await
 }
 
 /// The env file: `--from-file` (relative: the current directory, then the project directory),
@@ -215,37 +248,33 @@ fn check_example(project: &Project, file: &EnvFile) -> Result<()> {
     }
     let optional = example.missing_optional(file.keys());
     if !optional.is_empty() {
-        eprintln!(
+        render::diagnostic(&format!(
             "note: {} does not set the optional keys {} ({} gives them a value)",
             file.path.display(),
             optional.join(", "),
             example.path.display()
-        );
+        ));
     }
     Ok(())
 }
 
-/// Everything after the connection: fetch the live Secret, compare (core), check that the write
-/// would pass (refusals, then a server-side dry run of it: namespace, rights, admission), show
-/// the diff, ask, write, restart, show the result. Nothing that looks like a result is printed
-/// before every check passed.
+/// Everything after the connection and the read of the live Secret ([`read_live`], which
+/// `sync --all` did when it planned): compare (core), check that the write would pass
+/// (refusals, then a server-side dry run of it: namespace, rights, admission), show the diff,
+/// ask, write over exactly `live` (its resourceVersion), restart, show the result. Nothing that
+/// looks like a result is printed before every check passed.
 async fn sync(
     conn: &Connection,
     args: &SyncArgs,
     env: &Environment,
     file: &EnvFile,
     desired: &Desired,
+    live: Option<Secret>,
     format: Format,
 ) -> Result<Outcome> {
     let ns = desired.namespace.as_str();
     let name = desired.name.as_str();
     let api: Api<Secret> = Api::namespaced(conn.client.clone(), ns);
-    let live = conn
-        .call(
-            Action::new("get", "secrets", Some(ns)).named(name),
-            api.get_opt(name),
-        )
-        .await?;
     // A Secret keeps its hash key across syncs; a new one gets the key drawn before.
     let mut desired = desired.clone();
     if let Some(key) = live.as_ref().and_then(HashKey::of) {
@@ -280,7 +309,7 @@ async fn sync(
             render::print_data(format, &result)?;
         }
         if args.restart {
-            eprintln!("note: nothing changed, so nothing was restarted");
+            render::diagnostic("note: nothing changed, so nothing was restarted");
         }
         return Ok(Outcome::Success);
     }
@@ -330,24 +359,40 @@ async fn sync(
         let stored = secret_plan::live_data(&written);
         let server_diff = Diff::between(&stored, &live_data);
         if server_diff != diff {
-            eprintln!("note: the server would store a different set of keys than the file has");
+            render::diagnostic(
+                "note: the server would store a different set of keys than the file has",
+            );
             result.changes = server_diff.keys;
         }
     }
+    let mut skipped = Vec::new();
     if args.restart && !server_dry_run {
-        result.restarted = restart(conn, name, ns, &desired.hash()).await?;
+        let restarted = restart(conn, name, ns, &desired.hash()).await?;
+        result.restarted = restarted.done;
+        skipped = restarted.skipped;
     }
     if format == Format::Table {
         print!("{}", render::sync::result_lines(&result));
-        if args.restart && result.restarted.is_empty() {
-            eprintln!(
+        if args.restart && result.restarted.is_empty() && skipped.is_empty() {
+            render::diagnostic(&format!(
                 "note: no MCPServer or Deployment in namespace {ns} uses secret {name}; nothing restarted"
-            );
+            ));
         }
     } else {
         render::print_data(format, &result)?;
     }
-    Ok(Outcome::Success)
+    // A restart that had to skip a part (a list it may not make): the Secret is synced, the
+    // rest was rolled, and the exit code says that not everything asked for was done.
+    for line in &skipped {
+        render::diagnostic(&format!(
+            "warning: the Secret is synced, but --restart skipped a part: {line}"
+        ));
+    }
+    Ok(if skipped.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Findings
+    })
 }
 
 /// The note for a sync that changes only metadata: which labels and annotations are updated.
@@ -355,14 +400,14 @@ fn print_metadata_note(live: Option<&Secret>) {
     let copy_removed = live
         .and_then(|l| l.metadata.annotations.as_ref())
         .is_some_and(|a| a.contains_key(LAST_APPLIED_ANNOTATION));
-    eprintln!(
+    render::diagnostic(&format!(
         "note: the keys are unchanged; the labels and the {HASH_ANNOTATION} annotation are updated{}",
         if copy_removed {
             format!(", and {LAST_APPLIED_ANNOTATION} (a copy of the values) is removed")
         } else {
             String::new()
         }
-    );
+    ));
 }
 
 /// Removing keys, writing to production and taking over an owned Secret ask first: on a

@@ -9,49 +9,80 @@ use crate::client::{Action, Connection};
 use crate::core::mcpserver::{self, needs_restart};
 use crate::core::secret_plan::{HASH_ANNOTATION, MANAGER};
 use crate::error::{Error, Result};
+use crate::render;
+
+/// What `--restart` did: `kind/name` of each workload rolled, and one line per part it had to
+/// skip because a list it needs is forbidden (which right, what was skipped, the can-i line).
+#[derive(Debug, Default)]
+pub struct Restarted {
+    pub done: Vec<String>,
+    pub skipped: Vec<String>,
+}
 
 /// Rolls every MCPServer and Deployment in `ns` that uses the Secret by setting the hash
 /// annotation where the pod template gets it. A Deployment that an MCPServer owns (the kmcp
 /// controller generates it) is rolled through that MCPServer only: the controller would rewrite
-/// a patched pod template on its next reconcile and roll the pods a second time. Returns
-/// `kind/name` of each.
-pub async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> Result<Vec<String>> {
-    let mut done = Vec::new();
+/// a patched pod template on its next reconcile and roll the pods a second time.
+///
+/// The rights: `list` MCPServers and Deployments in `ns` (a workload's references are only in
+/// its spec), `patch` on those to roll. A list that is forbidden is skipped with a line that
+/// says so, and the rest is still done: without `list mcpservers`, the MCPServers that own a
+/// Deployment reading the Secret are still rolled by name.
+pub async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> Result<Restarted> {
+    let mut out = Restarted::default();
+    let done = &mut out.done;
     let pp = PatchParams {
         field_manager: Some(MANAGER.into()),
         ..PatchParams::default()
     };
     let ar = mcpserver::api_resource();
     let servers: Api<DynamicObject> = Api::namespaced_with(conn.client.clone(), ns, &ar);
+    let list_servers = Action::new("list", mcpserver::CRD_NAME, Some(ns));
     let listed = conn
-        .call(
-            Action::new("list", mcpserver::CRD_NAME, Some(ns)),
-            servers.list(&ListParams::default()),
-        )
+        .call(list_servers.clone(), servers.list(&ListParams::default()))
         .await;
     let listed = match listed {
-        Ok(list) => list.items,
+        Ok(list) => Some(list.items),
         Err(Error::Api(e)) if e.is_not_found() => {
-            eprintln!(
+            render::diagnostic(&format!(
                 "note: the MCPServer CRD ({}) is not installed; only Deployments are restarted",
                 mcpserver::CRD_NAME
-            );
-            Vec::new()
+            ));
+            Some(Vec::new())
+        }
+        Err(Error::Api(e)) if e.is_forbidden() => {
+            out.skipped.push(format!(
+                "MCPServers that reference secret {secret} were not looked for: you may not list {} in namespace {ns} (check with `{}`); those that own a Deployment reading it are still rolled",
+                mcpserver::CRD_NAME,
+                list_servers.can_i_command(conn)
+            ));
+            None
         }
         Err(e) => return Err(restart_failed(e)),
     };
     let deployments: Api<Deployment> = Api::namespaced(conn.client.clone(), ns);
-    let list = conn
+    let list_deployments = Action::new("list", "deployments.apps", Some(ns));
+    let list = match conn
         .call(
-            Action::new("list", "deployments.apps", Some(ns)),
+            list_deployments.clone(),
             deployments.list(&ListParams::default()),
         )
         .await
-        .map_err(restart_failed)?;
+    {
+        Ok(list) => list.items,
+        Err(Error::Api(e)) if e.is_forbidden() => {
+            out.skipped.push(format!(
+                "Deployments that read secret {secret} were not restarted: you may not list deployments.apps in namespace {ns} (check with `{}`)",
+                list_deployments.can_i_command(conn)
+            ));
+            Vec::new()
+        }
+        Err(e) => return Err(restart_failed(e)),
+    };
     // The Deployments that read the Secret, split into those an MCPServer owns and the others.
     let mut own_deployments = Vec::new();
     let mut via_server: BTreeSet<String> = BTreeSet::new();
-    for d in list.items {
+    for d in list {
         let uses = d
             .spec
             .template
@@ -72,14 +103,19 @@ pub async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> R
             None => own_deployments.push(n),
         }
     }
-    for s in listed {
+    // The MCPServers to roll: those that reference the Secret and those that own a Deployment
+    // that reads it (by name alone when the MCPServers cannot be listed).
+    let mut to_roll: BTreeSet<String> = via_server;
+    for s in listed.iter().flatten() {
         let Some(n) = s.metadata.name.clone() else {
             continue;
         };
-        let value = serde_json::to_value(&s).unwrap_or_default();
-        if !needs_restart(&mcpserver::references(&value), secret) && !via_server.contains(&n) {
-            continue;
+        let value = serde_json::to_value(s).unwrap_or_default();
+        if needs_restart(&mcpserver::references(&value), secret) {
+            to_roll.insert(n);
         }
+    }
+    for n in to_roll {
         let patch =
             serde_json::json!({"spec": {"deployment": {"annotations": {HASH_ANNOTATION: hash}}}});
         conn.call(
@@ -100,7 +136,7 @@ pub async fn restart(conn: &Connection, secret: &str, ns: &str, hash: &str) -> R
         .map_err(restart_failed)?;
         done.push(format!("deployment.apps/{n}"));
     }
-    Ok(done)
+    Ok(out)
 }
 
 /// A failed restart: the Secret itself was synced, which the message says first.

@@ -37,16 +37,33 @@ pub(super) fn check(f: &Facts) -> Check {
                     .map(|a| format!("{} {}", a.verb, a.resource))
                     .collect();
                 let commands: Vec<String> = missing.iter().map(|a| a.command.clone()).collect();
-                let reads_denied = missing.iter().any(|a| is_read(&a.verb));
-                let (status, needed_by) = if reads_denied {
+                // A denied get (of the server, of a Secret it reads) hides what the checks are
+                // about: a failure. A denied list only hides one check's input (the pods, the
+                // events): the others are complete, and the skipped part is named.
+                let gets_denied = missing.iter().any(|a| a.verb == "get");
+                let lists_denied: Vec<&str> = missing
+                    .iter()
+                    .filter(|a| is_read(&a.verb) && a.verb != "get")
+                    .map(|a| skipped_by(&a.resource))
+                    .collect();
+                let (status, needed_by) = if gets_denied {
                     (
                         CheckStatus::Fail,
-                        "the sync/deploy/troubleshoot workflow needs them",
+                        "the sync/deploy/troubleshoot workflow needs them".to_string(),
+                    )
+                } else if !lists_denied.is_empty() {
+                    (
+                        CheckStatus::Warn,
+                        format!(
+                            "skipped: {}; every other check is complete",
+                            lists_denied.join(", ")
+                        ),
                     )
                 } else {
                     (
                         CheckStatus::Warn,
-                        "read-only: enough to troubleshoot; secrets sync and deploy need them",
+                        "read-only: enough to troubleshoot; secrets sync and deploy need them"
+                            .to_string(),
                     )
                 };
                 Check::new(
@@ -75,6 +92,15 @@ pub(super) fn check(f: &Facts) -> Check {
             CheckStatus::Warn,
             format!("cannot ask the API server: {why}"),
         ),
+    }
+}
+
+/// What troubleshoot cannot check without `list` on `resource`.
+fn skipped_by(resource: &str) -> &'static str {
+    match resource {
+        "pods" => "the pods check (the server's pods, their containers and environment)",
+        "events" => "the events of the server and its pods",
+        _ => "what needs that list",
     }
 }
 
@@ -121,11 +147,11 @@ mod tests {
         if let Fetch::Got(answers) = &mut f.access {
             answers[1].allowed = false;
             answers[4].allowed = false;
-            // a read: troubleshoot cannot see everything
+            // a list: the pods check is skipped, the others are complete
             answers[6].allowed = false;
         }
         let c = by_id(&diagnose(&f), "can-i").clone();
-        assert_eq!(c.status, CheckStatus::Fail);
+        assert_eq!(c.status, CheckStatus::Warn, "{c:?}");
         assert!(
             c.detail
                 .contains("may not create secrets, create mcpservers.kagent.dev, list pods"),
@@ -133,8 +159,39 @@ mod tests {
             c.detail
         );
         assert!(
+            c.detail.contains("skipped: the pods check") && !c.detail.contains("events"),
+            "{}",
+            c.detail
+        );
+        assert!(
             c.hint
                 .contains("kubectl auth can-i create secrets -n staging")
+        );
+    }
+
+    #[test]
+    fn a_denied_get_fails_and_a_denied_list_of_events_warns() {
+        let mut f = healthy();
+        if let Fetch::Got(answers) = &mut f.access {
+            answers[7].allowed = false;
+        }
+        let c = by_id(&diagnose(&f), "can-i").clone();
+        assert_eq!(c.status, CheckStatus::Warn, "{c:?}");
+        assert!(
+            c.detail
+                .contains("skipped: the events of the server and its pods"),
+            "{}",
+            c.detail
+        );
+        if let Fetch::Got(answers) = &mut f.access {
+            answers[0].allowed = false;
+        }
+        let c = by_id(&diagnose(&f), "can-i").clone();
+        assert_eq!(c.status, CheckStatus::Fail, "{c:?}");
+        assert!(
+            c.detail.contains("may not get secrets, list events"),
+            "{}",
+            c.detail
         );
     }
 }

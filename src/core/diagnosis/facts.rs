@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::core::Source;
 use crate::core::mcpserver::{self, MCPServerStatus, SecretRef};
+use crate::core::rbac::Question;
 use crate::core::secret_hash::{HashKey, keyed_hash, keyed_value_hash};
 
 /// What a read from the API server gave.
@@ -275,11 +276,59 @@ pub const NEEDED_ACCESS: [(&str, &str, &str); 8] = [
     ("list", "", "events"),
 ];
 
+/// The access questions of [`NEEDED_ACCESS`] in `namespace`, in that order. `get` and `patch`
+/// are asked about the objects by name: each of the `secrets` the checks read, and the MCPServer
+/// `server` (a Role whose `resourceNames` lists them allows exactly that, and is all
+/// troubleshoot, sync and a re-deploy need); about Secrets in general only when there is none to
+/// name. `create` cannot be limited to names by RBAC, so it is always asked in general.
+pub fn access_questions(namespace: &str, server: &str, secrets: &[String]) -> Vec<Question> {
+    let mut out = Vec::new();
+    for (verb, group, resource) in NEEDED_ACCESS {
+        let q = Question::new(verb, group, resource, Some(namespace));
+        let by_name = matches!(verb, "get" | "patch");
+        if by_name && resource == "secrets" && !secrets.is_empty() {
+            out.extend(secrets.iter().map(|name| q.clone().named(name)));
+        } else if by_name && resource == mcpserver::PLURAL && !server.is_empty() {
+            out.push(q.named(server));
+        } else {
+            out.push(q);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::diagnosis::testing::{SECRET, hashes, healthy, server_json};
     use serde_json::json;
+
+    #[test]
+    fn secret_reads_and_patches_are_asked_by_name() {
+        let asked: Vec<String> = access_questions("ns", "web", &["a".into(), "b".into()])
+            .iter()
+            .map(|q| format!("{} {}", q.verb, q.object()))
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                "get secrets/a",
+                "get secrets/b",
+                "create secrets",
+                "patch secrets/a",
+                "patch secrets/b",
+                "get mcpservers.kagent.dev/web",
+                "create mcpservers.kagent.dev",
+                "patch mcpservers.kagent.dev/web",
+                "list pods",
+                "list events",
+            ]
+        );
+        let none = access_questions("ns", "", &[]);
+        assert_eq!(none.len(), NEEDED_ACCESS.len());
+        assert!(none.iter().all(|q| q.name.is_none()));
+        assert!(none.iter().all(|q| q.namespace.as_deref() == Some("ns")));
+    }
 
     #[test]
     fn wanted_secrets_are_references_then_the_environments() {

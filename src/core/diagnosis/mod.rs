@@ -29,7 +29,7 @@ mod text;
 
 pub use facts::{
     AccessFacts, ContextFacts, EnvFileFacts, EnvironmentFacts, ExampleFacts, Facts, Fetch,
-    KeyHashes, NEEDED_ACCESS, SecretFacts, wanted_secrets,
+    KeyHashes, NEEDED_ACCESS, SecretFacts, access_questions, wanted_secrets,
 };
 
 /// The checks, in the order they run.
