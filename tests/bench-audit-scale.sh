@@ -9,11 +9,12 @@
 #   KMCP_BENCH_KUBECONFIG=PATH tests/bench-audit-scale.sh   (reuse a running cluster; the
 #                                               objects are created once)
 #   KMCP_BENCH_NAMESPACES / KMCP_BENCH_SERVERS_PER_NS / KMCP_BENCH_RUNS scale it down.
+#   KMCP_BENCH_FIXTURE_ONLY=1: create the objects on KMCP_BENCH_KUBECONFIG's cluster and stop
+#                                               (the fixture takes minutes; build meanwhile).
 # A benchmark, not a test: it prints figures and asserts nothing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
-cargo build --release --quiet
 bin="$PWD/target/release/kubectl-kmcp"
 work="$(mktemp -d)"
 namespaces=${KMCP_BENCH_NAMESPACES:-200}
@@ -86,6 +87,11 @@ if [ "$have" -lt "$want" ]; then
   ls "$work"/ns-*.yaml "$work"/helm-light.yaml "$work"/helm-heavy.yaml | xargs -P 4 -I{} kubectl create -f {} >/dev/null 2>&1 || true
   kubectl create -f "$work/helm-secrets.yaml" >/dev/null
 fi
+if [ -n "${KMCP_BENCH_FIXTURE_ONLY:-}" ]; then
+  echo "fixture ready: $(kubectl get --raw "/apis/kagent.dev/v1alpha1/mcpservers?limit=1" | jq -r '(.items | length) + (.metadata.remainingItemCount // 0)') MCPServers" >&2
+  exit 0
+fi
+cargo build --release --quiet
 echo "MCPServers on the cluster: $(kubectl get --raw "/apis/kagent.dev/v1alpha1/mcpservers?limit=1" | jq -r '(.items | length) + (.metadata.remainingItemCount // 0)')" >&2
 echo "Secret bytes in helm-heavy: $(kubectl get --raw /api/v1/namespaces/helm-heavy/secrets | wc -c)" >&2
 

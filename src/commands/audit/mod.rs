@@ -83,8 +83,9 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
             .chain(result.findings.iter().map(|f| f.severity)),
         threshold,
     );
+    result.all_namespaces = args.all_namespaces;
     for note in &result.notes {
-        eprintln!("warning: {note}");
+        render::diagnostic(&format!("warning: {note}"));
     }
     match format {
         Format::Json => render::write_json(&result)?,
@@ -110,20 +111,25 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
         _ => {
             if !fleet && result.summary.servers == 0 {
                 let selector = args.selector.as_deref();
-                eprintln!("{}", audit::no_servers(result.scope.as_deref(), selector));
+                render::diagnostic(&audit::no_servers(result.scope.as_deref(), selector));
             }
-            let wide = format == Format::Wide;
-            print!(
-                "{}",
-                audit::render_table(&result, wide, args.access, !args.no_headers)
-            );
+            let opts = audit::TableOptions {
+                wide: format == Format::Wide,
+                access_only: args.access,
+                show_headers: !args.no_headers,
+                width: render::text::stdout_width(),
+                color: render::palette::stdout_color(),
+            };
+            render::write_stdout(|out| audit::write_table(out, &result, &opts))?;
         }
     }
     if failing > 0 {
-        eprintln!(
-            "{}",
-            audit::exit_reason(&result, args.fail_on.name(), failing, args.access)
-        );
+        render::diagnostic(&audit::exit_reason(
+            &result,
+            args.fail_on.name(),
+            failing,
+            args.access,
+        ));
         Ok(Outcome::Findings)
     } else {
         Ok(Outcome::Success)
