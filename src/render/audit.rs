@@ -213,11 +213,11 @@ struct Row<'a> {
     finding: Option<&'a Finding>,
 }
 
-/// The word of the STATUS column: the finding's kind, as SARIF's rule names it, so that an
-/// unmanaged Secret reads `unmanaged-secret` (JSON: `status: ok`, `severity: warning`).
+/// The word of the STATUS column: the finding's kind, so that an unmanaged Secret reads
+/// `unmanaged` (JSON: `status: ok`, `severity: warning`; SARIF: `unmanaged-secret`).
 fn status_word(status: Status, severity: Severity) -> &'static str {
     match (status, severity) {
-        (Status::Ok, Severity::Warning) => "unmanaged-secret",
+        (Status::Ok, Severity::Warning) => "unmanaged",
         (s, _) => s.as_str(),
     }
 }
@@ -299,7 +299,7 @@ impl Rows for References<'_> {
             cell(r.namespace),
             cell(server),
             cell(r.via),
-            cell(if r.finding.is_none() && r.via == NO_REFERENCES {
+            cell(if r.finding.is_none() && r.secret == NO_SECRET {
                 "<none>"
             } else {
                 r.secret
@@ -324,8 +324,10 @@ impl Rows for References<'_> {
     }
 }
 
-/// The VIA of a server without Secret references (its SECRET cell in the default table).
+/// The VIA of a server without Secret references (`-o wide`).
 const NO_REFERENCES: &str = "(no Secret references)";
+/// Its SECRET cell in the default table: no wider than a 20-character name.
+const NO_SECRET: &str = "(no references)";
 
 /// The rows of the references table, sorted by context, namespace and server (and, in the
 /// default table, Secret and status, with equal rows shown once).
@@ -371,7 +373,7 @@ fn reference_rows<'a>(result: &'a AuditResult, wide: bool) -> Vec<Row<'a>> {
             kind: b.kind,
             server: &b.name,
             via: NO_REFERENCES,
-            secret: NO_REFERENCES,
+            secret: NO_SECRET,
             key: None,
             status: "ok",
             severity: Severity::Ok,
@@ -598,7 +600,11 @@ impl Rows for Access<'_> {
 /// Who can read the Secrets: the current user, the direct readers by RBAC, and those who can
 /// through workloads; built-in `system:` subjects hidden unless `--show-system` (one line says
 /// how many).
-fn write_access<W: Write>(out: &mut W, result: &AuditResult, opts: &TableOptions) -> io::Result<()> {
+fn write_access<W: Write>(
+    out: &mut W,
+    result: &AuditResult,
+    opts: &TableOptions,
+) -> io::Result<()> {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let mut hidden: BTreeSet<String> = BTreeSet::new();
