@@ -7,7 +7,7 @@
 //! (`resourceVersion=0`, as informers do). Secrets are parsed without their values: only key
 //! names and metadata are kept, and nothing here ever prints a value.
 use crate::cli::{AuditArgs, KubeFlags};
-use crate::client::Connection;
+use crate::client::{Connection, access};
 use crate::core::findings::{self, ProjectContext, ProjectSecret, Summary, issues};
 use crate::core::project::{self, Project, Provider};
 use crate::core::{envfile, sarif};
@@ -17,6 +17,7 @@ use crate::render::progress::Progress;
 use crate::render::{self, Format};
 
 mod fetch;
+mod reads;
 
 /// Requests in flight at once (Secret reads, access reviews).
 pub const CONCURRENCY: usize = 16;
@@ -149,21 +150,47 @@ async fn audit_cluster(
     let selector = args.selector.as_deref();
     let mut notes = Vec::new();
     progress.say("listing MCPServers");
-    let (servers, remotes) = tokio::join!(
-        fetch::list_servers(conn, scope.as_deref(), selector),
-        fetch::list_remote_servers(conn, scope.as_deref(), selector, &mut notes),
+    // The Secret reads and access questions start as the servers stream in, the RBAC lists at
+    // once: everything after the list overlaps it (see docs/audit.md, "Requests").
+    let (seen, arriving) = tokio::sync::mpsc::unbounded_channel();
+    let lists = async {
+        let (servers, remotes) = tokio::join!(
+            fetch::list_servers(conn, scope.as_deref(), selector, seen.clone()),
+            fetch::list_remote_servers(conn, scope.as_deref(), selector, &mut notes, seen),
+        );
+        servers.and_then(|mut s| {
+            s.extend(remotes?);
+            Ok(s)
+        })
+    };
+    let (servers, read, rbac) = tokio::join!(
+        lists,
+        reads::run(conn, arriving, project, progress),
+        fetch::rbac_of_scope(conn, scope.as_deref()),
     );
     let mut servers = servers?;
-    servers.extend(remotes?);
-    fetch::follow_service_accounts(conn, &mut servers, &mut notes).await?;
-
-    let to_read = findings::secrets_to_read(&servers, project);
-    let (secrets, access) = tokio::join!(
-        fetch::read_secrets(conn, &to_read.wanted, &to_read.referenced, progress),
-        fetch::namespace_access(conn, &to_read.access_namespaces, scope.is_none()),
-    );
-    let (secrets, names_listed) = secrets?;
-    let mut access = access?;
+    let read = read?;
+    let mut rbac = rbac?;
+    // -A with one namespace of referenced Secrets: its own Roles when the list across
+    // namespaces was refused.
+    if scope.is_none() && rbac.is_err() && read.access.len() == 1 {
+        let namespaces: Vec<String> = read.access.keys().cloned().collect();
+        rbac = access::fetch_rbac(conn, &namespaces, false).await?;
+    }
+    notes.extend(read.notes);
+    for s in servers.iter_mut() {
+        if let Some(sa) = &s.service_account
+            && let Some(names) = read
+                .service_accounts
+                .get(&(s.namespace.clone(), sa.clone()))
+        {
+            s.add_service_account_pull_secrets(names);
+        }
+    }
+    let secrets = read.secrets;
+    let names_listed = read.names_listed;
+    let mut access = fetch::namespace_access(conn, &read.access, &rbac);
+    drop(rbac);
     for a in &mut access {
         a.read_with = Some(if names_listed.contains(&a.namespace) {
             "list secrets (names only, no data), then get of each referenced Secret that exists"
@@ -176,7 +203,7 @@ async fn audit_cluster(
     // What the table and the summary need of the servers, then the servers go as their
     // findings are made (see `evaluate_owned`).
     let mut found = issues::plaintext(&servers);
-    found.extend(issues::effective_readers(&access, &to_read.wanted));
+    found.extend(issues::effective_readers(&access, &read.referenced));
     let mut summary = Summary::of(&servers, &[], &[]);
     let bare = servers
         .iter()
@@ -188,7 +215,6 @@ async fn audit_cluster(
             name: s.name.clone(),
         })
         .collect();
-    drop(to_read);
     let mut references = findings::evaluate_owned(servers, &secrets, project);
     drop(secrets);
     summary.count(&references, &found);
