@@ -90,7 +90,9 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
     }
     match format {
         Format::Json => render::write_json(&result)?,
-        Format::Yaml => render::print_data(format, &result)?,
+        Format::Yaml => render::write_stdout(|out| {
+            serde_saphyr::to_io_writer(out, &result).map_err(std::io::Error::other)
+        })?,
         Format::Sarif => {
             let project_uri = args
                 .project_dir
@@ -103,11 +105,11 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
                 project_uri,
                 project: &project,
             };
-            render::write_json(&sarif::document(
-                &result.references,
-                &result.findings,
-                &meta,
-            ))?;
+            render::write_json(&sarif::Log {
+                findings: &result.references,
+                issues: &result.findings,
+                meta: &meta,
+            })?;
         }
         _ => {
             if !fleet && result.summary.servers == 0 {
