@@ -803,47 +803,5 @@ pub fn failing(severities: impl Iterator<Item = Severity>, threshold: Option<Sev
     }
 }
 
-/// What audit reads: per namespace, the Secret names to read there.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ToRead {
-    /// Per namespace, the Secrets the servers there reference, plus kmcp.yaml's Secrets in their
-    /// environments' namespaces (for the namespace-mismatch check).
-    pub wanted: BTreeMap<String, BTreeSet<String>>,
-    /// Every Secret name some server references (a namespace's list is reduced to these).
-    pub referenced: BTreeSet<String>,
-    /// The namespaces whose Secrets servers reference: where access is asked about.
-    pub access_namespaces: Vec<String>,
-}
-
-/// The Secrets audit must read for these servers and this project.
-pub fn secrets_to_read(servers: &[Server], project: &ProjectContext) -> ToRead {
-    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for s in servers {
-        for r in &s.references {
-            wanted
-                .entry(s.namespace.clone())
-                .or_default()
-                .insert(r.secret.clone());
-        }
-    }
-    let access_namespaces: Vec<String> = wanted.keys().cloned().collect();
-    let referenced: BTreeSet<String> = wanted.values().flatten().cloned().collect();
-    for p in &project.secrets {
-        if let Some(ns) = &p.namespace
-            && referenced.contains(&p.secret)
-        {
-            wanted
-                .entry(ns.clone())
-                .or_default()
-                .insert(p.secret.clone());
-        }
-    }
-    ToRead {
-        wanted,
-        referenced,
-        access_namespaces,
-    }
-}
-
 #[cfg(test)]
 mod tests;
