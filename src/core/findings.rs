@@ -518,7 +518,9 @@ pub fn evaluate_owned(
     secrets: &Secrets,
     project: &ProjectContext,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
+    // One finding per reference, nearly always: sized once, not grown by doubling (which
+    // holds the old and the new buffer at once).
+    let mut out = Vec::with_capacity(servers.iter().map(|s| s.references.len()).sum());
     for server in servers {
         for r in &server.references {
             evaluate_one(&server, r, secrets, project, &mut out);

@@ -227,7 +227,8 @@ fn status_word(status: Status, severity: Severity) -> &'static str {
 /// status; the severity, field and key of every problem are in the lines below the table.
 /// `-o wide`: one row per reference with every column (`CONTEXT` in a fleet).
 struct References<'a> {
-    rows: Vec<Row<'a>>,
+    result: &'a AuditResult,
+    rows: Vec<Source>,
     wide: bool,
     fleet: bool,
     namespaces: bool,
@@ -269,7 +270,7 @@ impl Rows for References<'_> {
     }
 
     fn cells(&self, i: usize) -> Vec<Cell<'_>> {
-        let Some(r) = self.rows.get(i) else {
+        let Some(r) = self.rows.get(i).and_then(|s| row_of(self.result, *s)) else {
             return Vec::new();
         };
         let server: Cow<str> = if self.kinds {
@@ -329,83 +330,104 @@ const NO_REFERENCES: &str = "(no Secret references)";
 /// Its SECRET cell in the default table: no wider than a 20-character name.
 const NO_SECRET: &str = "(no references)";
 
+/// Where a row of the references table comes from: a reference, a plain-text credential or
+/// a server without references (an index into the result: 16 bytes a row, not a copy).
+#[derive(Clone, Copy)]
+enum Source {
+    Reference(usize),
+    Plain(usize),
+    Bare(usize),
+}
+
+/// The row of `source`.
+fn row_of(result: &AuditResult, source: Source) -> Option<Row<'_>> {
+    Some(match source {
+        Source::Reference(i) => {
+            let f = result.references.get(i)?;
+            Row {
+                context: f.context.as_deref(),
+                namespace: &f.namespace,
+                kind: f.server_kind,
+                server: &f.server,
+                via: &f.via,
+                secret: &f.secret,
+                key: Some(f.key.as_deref().unwrap_or("(all)")),
+                status: status_word(f.status, f.severity),
+                severity: f.severity,
+                finding: Some(f),
+            }
+        }
+        Source::Plain(i) => {
+            let i = result.findings.get(i)?;
+            Row {
+                context: i.context.as_deref(),
+                namespace: &i.namespace,
+                kind: &i.kind,
+                server: &i.name,
+                via: i.field.as_deref().unwrap_or_default(),
+                secret: "<none>",
+                key: i.key.as_deref(),
+                status: i.status.as_str(),
+                severity: i.severity,
+                finding: None,
+            }
+        }
+        Source::Bare(i) => {
+            let b = result.bare.get(i)?;
+            Row {
+                context: b.context.as_deref(),
+                namespace: &b.namespace,
+                kind: b.kind,
+                server: &b.name,
+                via: NO_REFERENCES,
+                secret: NO_SECRET,
+                key: None,
+                status: "ok",
+                severity: Severity::Ok,
+                finding: None,
+            }
+        }
+    })
+}
+
 /// The rows of the references table, sorted by context, namespace and server (and, in the
 /// default table, Secret and status, with equal rows shown once).
-fn reference_rows<'a>(result: &'a AuditResult, wide: bool) -> Vec<Row<'a>> {
-    let mut rows: Vec<Row> = result
-        .references
-        .iter()
-        .map(|f| Row {
-            context: f.context.as_deref(),
-            namespace: &f.namespace,
-            kind: f.server_kind,
-            server: &f.server,
-            via: &f.via,
-            secret: &f.secret,
-            key: Some(f.key.as_deref().unwrap_or("(all)")),
-            status: status_word(f.status, f.severity),
-            severity: f.severity,
-            finding: Some(f),
-        })
+fn reference_rows<'a>(result: &'a AuditResult, wide: bool) -> Vec<Source> {
+    let mut rows: Vec<Source> = (0..result.references.len())
+        .map(Source::Reference)
+        .chain(
+            result
+                .findings
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.status == Status::PlaintextSecret)
+                .map(|(n, _)| Source::Plain(n)),
+        )
+        .chain((0..result.bare.len()).map(Source::Bare))
         .collect();
-    for i in result
-        .findings
-        .iter()
-        .filter(|i| i.status == Status::PlaintextSecret)
-    {
-        rows.push(Row {
-            context: i.context.as_deref(),
-            namespace: &i.namespace,
-            kind: &i.kind,
-            server: &i.name,
-            via: i.field.as_deref().unwrap_or_default(),
-            secret: "<none>",
-            key: i.key.as_deref(),
-            status: i.status.as_str(),
-            severity: i.severity,
-            finding: None,
-        });
-    }
-    for b in &result.bare {
-        rows.push(Row {
-            context: b.context.as_deref(),
-            namespace: &b.namespace,
-            kind: b.kind,
-            server: &b.name,
-            via: NO_REFERENCES,
-            secret: NO_SECRET,
-            key: None,
-            status: "ok",
-            severity: Severity::Ok,
-            finding: None,
-        });
-    }
+    let view = |s: &Source| -> Option<Row<'a>> { row_of(result, *s) };
     if wide {
-        rows.sort_by(|a, b| {
-            (a.context, a.namespace, a.server, a.kind).cmp(&(
-                b.context,
-                b.namespace,
-                b.server,
-                b.kind,
-            ))
-        });
+        let key = |r: Option<Row<'a>>| r.map(|r| (r.context, r.namespace, r.server, r.kind));
+        rows.sort_by(|a, b| key(view(a)).cmp(&key(view(b))));
     } else {
-        let key = |r: &Row<'a>| {
-            (
-                r.context,
-                r.namespace,
-                r.server,
-                r.kind,
-                r.secret,
-                std::cmp::Reverse(r.severity),
-                r.status,
-            )
+        let key = |r: Option<Row<'a>>| {
+            r.map(|r| {
+                (
+                    r.context,
+                    r.namespace,
+                    r.server,
+                    r.kind,
+                    r.secret,
+                    std::cmp::Reverse(r.severity),
+                    r.status,
+                )
+            })
         };
-        rows.sort_by(|a, b| key(a).cmp(&key(b)));
-        rows.dedup_by(|a, b| {
-            (a.context, a.namespace, a.server, a.kind, a.secret, a.status)
-                == (b.context, b.namespace, b.server, b.kind, b.secret, b.status)
-        });
+        rows.sort_by(|a, b| key(view(a)).cmp(&key(view(b))));
+        let same = |r: Option<Row<'a>>| {
+            r.map(|r| (r.context, r.namespace, r.server, r.kind, r.secret, r.status))
+        };
+        rows.dedup_by(|a, b| same(view(a)) == same(view(b)));
     }
     rows
 }
@@ -440,9 +462,25 @@ pub fn write_table<W: Write>(
     let grouped = fleet && !opts.wide;
     if !opts.access_only {
         let rows = reference_rows(result, opts.wide);
-        let kinds = rows.iter().any(|r| r.kind != crate::core::mcpserver::KIND);
-        let contexts: Vec<Option<&str>> = rows.iter().map(|r| r.context).collect();
+        let kinds = result
+            .references
+            .iter()
+            .map(|f| f.server_kind)
+            .chain(
+                result
+                    .findings
+                    .iter()
+                    .filter(|i| i.status == Status::PlaintextSecret)
+                    .map(|i| i.kind.as_str()),
+            )
+            .chain(result.bare.iter().map(|b| b.kind))
+            .any(|k| k != crate::core::mcpserver::KIND);
+        let contexts: Vec<Option<&str>> = rows
+            .iter()
+            .map(|s| row_of(result, *s).and_then(|r| r.context))
+            .collect();
         let table = References {
+            result,
             rows,
             wide: opts.wide,
             fleet,
@@ -454,7 +492,13 @@ pub fn write_table<W: Write>(
         if grouped {
             for (ctx, range) in groups(&contexts) {
                 let ns = (!result.all_namespaces)
-                    .then(|| table.rows.get(range.start).map(|r| r.namespace))
+                    .then(|| {
+                        table
+                            .rows
+                            .get(range.start)
+                            .and_then(|s| row_of(result, *s))
+                            .map(|r| r.namespace)
+                    })
                     .flatten();
                 writeln!(out, "{}", context_title(ctx.as_deref(), ns))?;
                 write_rows(out, &headers, &table, range, &widths, opts)?;

@@ -167,7 +167,7 @@ async fn audit_cluster(
     };
     let (servers, read, rbac) = tokio::join!(
         lists,
-        reads::run(conn, arriving, project, progress),
+        reads::run(conn, arriving, scope.is_none(), project, progress),
         fetch::rbac_of_scope(conn, scope.as_deref()),
     );
     let mut servers = servers?;

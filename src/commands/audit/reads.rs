@@ -2,7 +2,9 @@
 //! soon as a server arrives, its namespace's Secret names are listed (metadata only) and the
 //! access questions of that namespace asked; as soon as both a referenced name and its
 //! namespace's names are known, the Secret is read (once); a `serviceAccountName` is followed
-//! to the ServiceAccount's image pull Secrets, which are then read the same way. At most
+//! to the ServiceAccount's image pull Secrets, which are then read the same way. With `-A` the
+//! access questions are first asked once for every namespace (a right granted cluster-wide
+//! needs no question per namespace). At most
 //! [`CONCURRENCY`] requests in flight; each Secret, namespace list and question asked once.
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -68,7 +70,13 @@ async fn run_task(conn: &Connection, task: Task) -> Done {
             Done::Get(ns, name, r)
         }
         Task::Review(ns, verb) => {
-            let q = Question::new(verb, "", "secrets", Some(&ns));
+            // "": every namespace at once.
+            let q = Question::new(
+                verb,
+                "",
+                "secrets",
+                Some(ns.as_str()).filter(|n| !n.is_empty()),
+            );
             let r = access::can_i(conn, &q).await.map(|a| a.allowed);
             Done::Review(ns, verb, r)
         }
@@ -95,8 +103,17 @@ struct Namespace {
     reviewed: bool,
 }
 
+/// The access questions' verbs: may the user get, list Secrets?
+const VERBS: [&str; 2] = ["get", "list"];
+
 /// The state of the reads: what was asked, what is known, what waits for a free slot.
 struct Plan {
+    /// With `-A`: the answers for every namespace at once (`get`, `list`; `None` while asked).
+    /// A right granted cluster-wide holds in each namespace, so a namespace is asked about only
+    /// for a verb the cluster-wide question denied.
+    cluster: Option<[Option<bool>; 2]>,
+    /// Namespaces waiting for the cluster-wide answers.
+    waiting: Vec<String>,
     namespaces: BTreeMap<String, Namespace>,
     accounts: BTreeSet<(String, String)>,
     queue: VecDeque<Task>,
@@ -124,25 +141,58 @@ impl Plan {
                 reviewed: false,
             }
         });
-        if referenced && !entry.reviewed {
-            entry.reviewed = true;
+        let review = referenced && !entry.reviewed;
+        entry.reviewed |= referenced;
+        let new = entry.wanted.insert(name.to_string());
+        let names = match &entry.names {
+            Names::Asked => None,
+            Names::Listed(names) => Some(names.contains(name)),
+            Names::Forbidden => Some(true),
+        };
+        if review {
             self.out.access.insert(ns.to_string(), (false, false));
-            self.queue.push_back(Task::Review(ns.to_string(), "get"));
-            self.queue.push_back(Task::Review(ns.to_string(), "list"));
+            self.review(ns);
         }
-        if !entry.wanted.insert(name.to_string()) {
+        if !new {
             return;
         }
-        match &entry.names {
-            Names::Asked => {}
-            Names::Listed(names) if !names.contains(name) => {
-                self.out.secrets.insert(ns, name, SecretState::Absent);
-            }
-            Names::Listed(_) | Names::Forbidden => {
+        match names {
+            None => {}
+            Some(false) => self.out.secrets.insert(ns, name, SecretState::Absent),
+            Some(true) => {
                 self.gets += 1;
                 self.queue
                     .push_back(Task::Get(ns.to_string(), name.to_string()));
             }
+        }
+    }
+
+    /// Asks the access questions of `ns`, or takes the cluster-wide answers.
+    fn review(&mut self, ns: &str) {
+        let Some(cluster) = self.cluster else {
+            for verb in VERBS {
+                self.queue.push_back(Task::Review(ns.to_string(), verb));
+            }
+            return;
+        };
+        if cluster.iter().any(Option::is_none) {
+            self.waiting.push(ns.to_string());
+            return;
+        }
+        for (verb, answer) in VERBS.into_iter().zip(cluster) {
+            if answer == Some(true) {
+                self.allow(ns.to_string(), verb, true);
+            } else {
+                self.queue.push_back(Task::Review(ns.to_string(), verb));
+            }
+        }
+    }
+
+    fn allow(&mut self, ns: String, verb: &str, allowed: bool) {
+        let slot = self.out.access.entry(ns).or_default();
+        match verb {
+            "get" => slot.0 = allowed,
+            _ => slot.1 = allowed,
         }
     }
 
@@ -194,10 +244,22 @@ impl Plan {
             }
             Done::Review(ns, verb, allowed) => {
                 let allowed = allowed?;
-                let slot = self.out.access.entry(ns).or_default();
-                match verb {
-                    "get" => slot.0 = allowed,
-                    _ => slot.1 = allowed,
+                match &mut self.cluster {
+                    Some(cluster) if ns.is_empty() => {
+                        if let Some(slot) = VERBS
+                            .iter()
+                            .position(|v| *v == verb)
+                            .and_then(|i| cluster.get_mut(i))
+                        {
+                            *slot = Some(allowed);
+                        }
+                        if cluster.iter().all(Option::is_some) {
+                            for ns in std::mem::take(&mut self.waiting) {
+                                self.review(&ns);
+                            }
+                        }
+                    }
+                    _ => self.allow(ns, verb, allowed),
                 }
             }
             Done::Account(ns, sa, names) => match names? {
@@ -223,10 +285,13 @@ impl Plan {
 pub async fn run(
     conn: &Connection,
     mut seen: UnboundedReceiver<Seen>,
+    all_namespaces: bool,
     project: &ProjectContext,
     progress: &Progress,
 ) -> Result<Reads> {
     let mut plan = Plan {
+        cluster: all_namespaces.then_some([None, None]),
+        waiting: Vec::new(),
         namespaces: BTreeMap::new(),
         accounts: BTreeSet::new(),
         queue: VecDeque::new(),
@@ -234,6 +299,11 @@ pub async fn run(
         gets: 0,
         got: 0,
     };
+    if all_namespaces {
+        for verb in VERBS {
+            plan.queue.push_back(Task::Review(String::new(), verb));
+        }
+    }
     let mut running = FuturesUnordered::new();
     let mut listing = true;
     loop {
