@@ -44,6 +44,7 @@ pub struct Reads {
 }
 
 /// A request to make.
+#[derive(Debug, PartialEq, Eq)]
 enum Task {
     Names(String),
     Get(String, String),
@@ -123,6 +124,26 @@ struct Plan {
 }
 
 impl Plan {
+    /// Nothing asked yet but, with `-A`, the access questions for every namespace.
+    fn new(all_namespaces: bool) -> Plan {
+        let mut plan = Plan {
+            cluster: all_namespaces.then_some([None, None]),
+            waiting: Vec::new(),
+            namespaces: BTreeMap::new(),
+            accounts: BTreeSet::new(),
+            queue: VecDeque::new(),
+            out: Reads::default(),
+            gets: 0,
+            got: 0,
+        };
+        if all_namespaces {
+            for verb in VERBS {
+                plan.queue.push_back(Task::Review(String::new(), verb));
+            }
+        }
+        plan
+    }
+
     /// Secret `name` is wanted in `ns`; `referenced`: a server of `ns` references it (else
     /// kmcp.yaml syncs it there, for the namespace-mismatch check).
     fn want(&mut self, ns: &str, name: &str, referenced: bool) {
@@ -289,21 +310,7 @@ pub async fn run(
     project: &ProjectContext,
     progress: &Progress,
 ) -> Result<Reads> {
-    let mut plan = Plan {
-        cluster: all_namespaces.then_some([None, None]),
-        waiting: Vec::new(),
-        namespaces: BTreeMap::new(),
-        accounts: BTreeSet::new(),
-        queue: VecDeque::new(),
-        out: Reads::default(),
-        gets: 0,
-        got: 0,
-    };
-    if all_namespaces {
-        for verb in VERBS {
-            plan.queue.push_back(Task::Review(String::new(), verb));
-        }
-    }
+    let mut plan = Plan::new(all_namespaces);
     let mut running = FuturesUnordered::new();
     let mut listing = true;
     loop {
@@ -356,4 +363,101 @@ pub async fn run(
         }
     }
     Ok(plan.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(ns: &str, secrets: &[&str], sa: Option<&str>) -> Seen {
+        Seen {
+            namespace: ns.into(),
+            secrets: secrets.iter().map(|s| s.to_string()).collect(),
+            service_account: sa.map(str::to_string),
+        }
+    }
+
+    fn drain(plan: &mut Plan) -> Vec<Task> {
+        plan.queue.drain(..).collect()
+    }
+
+    #[test]
+    fn each_namespace_secret_and_question_is_asked_once_as_servers_arrive() {
+        let mut plan = Plan::new(false);
+        plan.seen(seen("a", &["env", "pull"], None));
+        assert_eq!(
+            drain(&mut plan),
+            [
+                Task::Names("a".into()),
+                Task::Review("a".into(), "get"),
+                Task::Review("a".into(), "list"),
+            ]
+        );
+        // The names arrive: a get per referenced name that exists, absent otherwise.
+        let names = BTreeSet::from(["env".to_string(), "helm-release".to_string()]);
+        plan.done(Done::Names("a".into(), Ok(Some(names)))).unwrap();
+        assert_eq!(drain(&mut plan), [Task::Get("a".into(), "env".into())]);
+        assert_eq!(
+            plan.out.secrets.get("a", "pull"),
+            Some(&SecretState::Absent)
+        );
+        // Later servers: a known name is not read twice, an unknown one is absent at once.
+        plan.seen(seen("a", &["env", "gone"], Some("runner")));
+        assert_eq!(
+            drain(&mut plan),
+            [Task::Account("a".into(), "runner".into())]
+        );
+        assert_eq!(
+            plan.out.secrets.get("a", "gone"),
+            Some(&SecretState::Absent)
+        );
+        // The ServiceAccount's pull Secret is wanted like a reference.
+        plan.done(Done::Account(
+            "a".into(),
+            "runner".into(),
+            Ok(Some(vec!["helm-release".into()])),
+        ))
+        .unwrap();
+        assert_eq!(
+            drain(&mut plan),
+            [Task::Get("a".into(), "helm-release".into())]
+        );
+        // Listing forbidden in b: a get per referenced name.
+        plan.seen(seen("b", &["x"], None));
+        drain(&mut plan);
+        plan.done(Done::Names("b".into(), Ok(None))).unwrap();
+        assert_eq!(drain(&mut plan), [Task::Get("b".into(), "x".into())]);
+        assert_eq!(plan.out.names_listed.iter().collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn with_all_namespaces_a_right_granted_cluster_wide_is_not_asked_per_namespace() {
+        let mut plan = Plan::new(true);
+        assert_eq!(
+            drain(&mut plan),
+            [
+                Task::Review(String::new(), "get"),
+                Task::Review(String::new(), "list"),
+            ]
+        );
+        // A namespace arrives before the answers: it waits for them.
+        plan.seen(seen("a", &["env"], None));
+        assert_eq!(drain(&mut plan), [Task::Names("a".into())]);
+        plan.done(Done::Review(String::new(), "get", Ok(true)))
+            .unwrap();
+        assert!(plan.queue.is_empty());
+        plan.done(Done::Review(String::new(), "list", Ok(false)))
+            .unwrap();
+        // get is granted everywhere; list is asked in the namespace.
+        assert_eq!(drain(&mut plan), [Task::Review("a".into(), "list")]);
+        plan.done(Done::Review("a".into(), "list", Ok(true)))
+            .unwrap();
+        plan.seen(seen("b", &["env"], None));
+        assert_eq!(
+            drain(&mut plan),
+            [Task::Names("b".into()), Task::Review("b".into(), "list")]
+        );
+        assert_eq!(plan.out.access.get("a"), Some(&(true, true)));
+        assert_eq!(plan.out.access.get("b"), Some(&(true, false)));
+    }
 }
