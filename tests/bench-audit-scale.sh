@@ -101,11 +101,15 @@ token=$(kubectl config view --minify --raw -o jsonpath='{.users[0].user.token}')
 raw="curl -sS --fail --cacert $ca -H 'Authorization: Bearer $token' -o /dev/null $server/apis/kagent.dev/v1alpha1/mcpservers"
 raw_cache="$raw?resourceVersion=0"
 audit="$bin audit -A -o json --fail-on never"
+kubectl_get="kubectl get mcpserver -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.deployment.secretRefs[*].name}{\"\\n\"}{end}'"
 
-echo "== 1. audit -A over every MCPServer vs a raw read of the list" >&2
+echo "== 1. audit -A over every MCPServer vs a raw read of the list (and kubectl), one hyperfine run" >&2
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/hf1.json" \
   -n "raw read (curl, quorum read)" "$raw" -n "raw read (curl, watch cache: ?resourceVersion=0)" "$raw_cache" \
-  -n "kubectl kmcp audit -A -o json" "$audit >/dev/null"
+  -n "kubectl kmcp audit -A -o json" "$audit >/dev/null" \
+  -n "kubectl get mcpserver -A -o jsonpath (secretRefs only)" "$kubectl_get >/dev/null"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "== 2. audit -n of a namespace with 32 MB of Helm release Secrets vs one without" >&2
 hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/hf2.json" \
   -n "audit -n helm-light" "$bin audit -n helm-light -o json --fail-on never >/dev/null" \
@@ -116,12 +120,12 @@ python3 - "$work/hf1.json" "$work/hf2.json" <<PY
 import json, sys
 a = json.load(open(sys.argv[1]))["results"]
 b = json.load(open(sys.argv[2]))["results"]
-print(f"raw read (quorum) {a[0]['mean']:.3f} s, raw read (watch cache) {a[1]['mean']:.3f} s, audit -A {a[2]['mean']:.3f} s")
+print(f"raw read (quorum) {a[0]['mean']:.3f} s, raw read (watch cache) {a[1]['mean']:.3f} s, audit -A {a[2]['mean']:.3f} s, kubectl get {a[3]['mean']:.3f} s")
 print(f"ratio audit / raw read: {a[2]['mean'] / a[0]['mean']:.2f} against the quorum read, {a[2]['mean'] / a[1]['mean']:.2f} against the watch-cache read (goal <= 1.3)")
 print(f"helm-light {b[0]['mean']:.3f} s, helm-heavy {b[1]['mean']:.3f} s: ratio {b[1]['mean'] / b[0]['mean']:.2f} (goal <= 1.3)")
 PY
-echo "peak RSS, audit -A -o json: $(peak $audit) KiB (goal <= 65536)"
-echo "peak RSS, audit -A -o sarif: $(peak $bin audit -A -o sarif --fail-on never) KiB"
-echo "peak RSS, audit -A (table): $(peak $bin audit -A --fail-on never) KiB"
+for o in table wide json yaml sarif; do
+  echo "peak RSS, audit -A -o $o: $(peak $bin audit -A -o $o --fail-on never) KiB (goal <= 65536)"
+done
 echo "peak RSS, audit -n helm-light: $(peak $bin audit -n helm-light -o json --fail-on never) KiB"
 echo "peak RSS, audit -n helm-heavy: $(peak $bin audit -n helm-heavy -o json --fail-on never) KiB"
