@@ -1,11 +1,13 @@
 //! `kubectl kmcp audit`: every Secret reference of every MCPServer, checked, and who can read them.
 //!
-//! Requests do not grow with the number of servers: one list of MCPServers for the scope, then
-//! per namespace that holds referenced Secrets one list of its Secrets (or, where listing is
-//! forbidden, one get per referenced name), at most [`CONCURRENCY`] at a time, plus the access
-//! questions and RBAC lists. Lists are served from the API server's watch cache
-//! (`resourceVersion=0`, as informers do). Secrets are parsed without their values: only key
-//! names and metadata are kept, and nothing here ever prints a value.
+//! Requests do not grow with the number of servers: one list of MCPServers for the scope,
+//! decoded as a stream; while it streams in, per namespace that holds referenced Secrets one
+//! metadata-only list of Secret names (or, where listing is forbidden, one get per referenced
+//! name), one get per referenced Secret that exists, and the access questions, at most
+//! [`CONCURRENCY`] at a time (see `reads`); the RBAC lists start with the list. Lists are served
+//! from the API server's watch cache (`resourceVersion=0`, as informers do). Secrets are parsed
+//! without their values: only key names and metadata are kept, and nothing here ever prints a
+//! value.
 use crate::cli::{AuditArgs, KubeFlags};
 use crate::client::{Connection, access};
 use crate::core::findings::{self, ProjectContext, ProjectSecret, Summary, issues};
