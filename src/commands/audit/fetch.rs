@@ -151,6 +151,8 @@ struct RawServiceAccount {
 struct RawName {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    namespace: String,
 }
 
 /// A ServiceAccount's `imagePullSecrets` (which the pod of a server naming it gets too);
@@ -187,30 +189,45 @@ struct NameItem {
     metadata: RawName,
 }
 
-/// The names of a namespace's Secrets, from a metadata-only list (no data, no type: a few
-/// hundred bytes per Secret however large its values); `None` where listing is forbidden.
-pub async fn secret_names(conn: &Connection, ns: &str) -> Result<Option<BTreeSet<String>>> {
-    let request = Request::new(format!("/api/v1/namespaces/{ns}/secrets"))
+/// The names of the Secrets of a namespace (`None`: of every namespace, one list), by
+/// namespace, from a metadata-only list (no data, no type: a few hundred bytes per Secret however
+/// large its values); `None` where listing is forbidden.
+pub async fn secret_names(
+    conn: &Connection,
+    ns: Option<&str>,
+) -> Result<Option<BTreeMap<String, BTreeSet<String>>>> {
+    let path = match ns {
+        Some(ns) => format!("/api/v1/namespaces/{ns}/secrets"),
+        None => "/api/v1/secrets".to_string(),
+    };
+    let request = Request::new(&path)
         .list_metadata(&cached())
         .map_err(|e| Error::Failed(e.to_string()))?;
-    let action = Action::new("list", "secrets", Some(ns));
-    tracing::debug!(
-        "list /api/v1/namespaces/{ns}/secrets: names only (PartialObjectMetadataList, no data)"
-    );
+    let action = Action::new("list", "secrets", ns);
+    tracing::debug!("list {path}: names only (PartialObjectMetadataList, no data)");
     let text = match conn.call(action, conn.client.request_text(request)).await {
         Ok(text) => text,
         Err(Error::Api(e)) if e.is_forbidden() => return Ok(None),
         Err(e) => return Err(e),
     };
-    let list: NameList = serde_json::from_str(&text)
-        .map_err(|e| stream::parse_error(&format!("the Secret names of namespace {ns}"), e))?;
-    Ok(Some(
-        list.items
-            .into_iter()
-            .flatten()
-            .map(|i| i.metadata.name)
-            .collect(),
-    ))
+    let what = match ns {
+        Some(ns) => format!("the Secret names of namespace {ns}"),
+        None => "the Secret names of every namespace".to_string(),
+    };
+    let list: NameList = serde_json::from_str(&text).map_err(|e| stream::parse_error(&what, e))?;
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    if let Some(ns) = ns {
+        out.entry(ns.to_string()).or_default();
+    }
+    for item in list.items.into_iter().flatten() {
+        let m = item.metadata;
+        let namespace = match ns {
+            Some(ns) => ns.to_string(),
+            None => m.namespace,
+        };
+        out.entry(namespace).or_default().insert(m.name);
+    }
+    Ok(Some(out))
 }
 
 /// One Secret: present (keys and metadata only), absent, or forbidden with the

@@ -46,6 +46,8 @@ pub struct Reads {
 /// A request to make.
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
+    /// The names of every namespace's Secrets (with `-A`).
+    AllNames,
     Names(String),
     Get(String, String),
     Review(String, &'static str),
@@ -54,6 +56,7 @@ enum Task {
 
 /// A request's answer.
 enum Done {
+    AllNames(Result<Option<BTreeMap<String, BTreeSet<String>>>>),
     Names(String, Result<Option<BTreeSet<String>>>),
     Get(String, String, Result<SecretState>),
     Review(String, &'static str, Result<bool>),
@@ -62,8 +65,11 @@ enum Done {
 
 async fn run_task(conn: &Connection, task: Task) -> Done {
     match task {
+        Task::AllNames => Done::AllNames(fetch::secret_names(conn, None).await),
         Task::Names(ns) => {
-            let r = fetch::secret_names(conn, &ns).await;
+            let r = fetch::secret_names(conn, Some(&ns))
+                .await
+                .map(|m| m.map(|mut m| m.remove(&ns).unwrap_or_default()));
             Done::Names(ns, r)
         }
         Task::Get(ns, name) => {
@@ -87,6 +93,9 @@ async fn run_task(conn: &Connection, task: Task) -> Done {
         }
     }
 }
+
+/// The Secret names of every namespace, by namespace (`None`: may not be listed).
+type AllNames = Option<Option<BTreeMap<String, BTreeSet<String>>>>;
 
 /// A namespace's list of Secret names.
 enum Names {
@@ -115,6 +124,9 @@ struct Plan {
     cluster: Option<[Option<bool>; 2]>,
     /// Namespaces waiting for the cluster-wide answers.
     waiting: Vec<String>,
+    /// With `-A`: the Secret names of every namespace, from one list started at once (`None`
+    /// while asked; `Some(None)` when it was refused: then a list per namespace).
+    all_names: Option<AllNames>,
     namespaces: BTreeMap<String, Namespace>,
     accounts: BTreeSet<(String, String)>,
     queue: VecDeque<Task>,
@@ -129,6 +141,7 @@ impl Plan {
         let mut plan = Plan {
             cluster: all_namespaces.then_some([None, None]),
             waiting: Vec::new(),
+            all_names: all_namespaces.then_some(None),
             namespaces: BTreeMap::new(),
             accounts: BTreeSet::new(),
             queue: VecDeque::new(),
@@ -137,6 +150,7 @@ impl Plan {
             got: 0,
         };
         if all_namespaces {
+            plan.queue.push_back(Task::AllNames);
             for verb in VERBS {
                 plan.queue.push_back(Task::Review(String::new(), verb));
             }
@@ -154,14 +168,31 @@ impl Plan {
                 .or_default()
                 .insert(name.to_string());
         }
-        let entry = self.namespaces.entry(ns.to_string()).or_insert_with(|| {
-            self.queue.push_back(Task::Names(ns.to_string()));
-            Namespace {
-                names: Names::Asked,
-                wanted: BTreeSet::new(),
-                reviewed: false,
-            }
-        });
+        if !self.namespaces.contains_key(ns) {
+            // Its names: from the list of every namespace, or a list of its own.
+            let names = match &mut self.all_names {
+                Some(None) => Names::Asked,
+                Some(Some(Some(all))) => {
+                    self.out.names_listed.insert(ns.to_string());
+                    Names::Listed(all.remove(ns).unwrap_or_default())
+                }
+                Some(Some(None)) | None => {
+                    self.queue.push_back(Task::Names(ns.to_string()));
+                    Names::Asked
+                }
+            };
+            self.namespaces.insert(
+                ns.to_string(),
+                Namespace {
+                    names,
+                    wanted: BTreeSet::new(),
+                    reviewed: false,
+                },
+            );
+        }
+        let Some(entry) = self.namespaces.get_mut(ns) else {
+            return;
+        };
         let review = referenced && !entry.reviewed;
         entry.reviewed |= referenced;
         let new = entry.wanted.insert(name.to_string());
@@ -231,33 +262,53 @@ impl Plan {
     }
 
     /// An answer arrived.
+    /// The names of namespace `ns` are known (`None`: it may not be listed): a get per wanted
+    /// name that exists, absent for the others.
+    fn names_known(&mut self, ns: String, listed: Option<BTreeSet<String>>) {
+        let Some(entry) = self.namespaces.get_mut(&ns) else {
+            return;
+        };
+        let wanted: Vec<String> = entry.wanted.iter().cloned().collect();
+        entry.names = match listed {
+            Some(names) => {
+                self.out.names_listed.insert(ns.clone());
+                Names::Listed(names)
+            }
+            None => Names::Forbidden,
+        };
+        for name in wanted {
+            let present = match &entry.names {
+                Names::Listed(names) => names.contains(&name),
+                _ => true,
+            };
+            if present {
+                self.gets += 1;
+                self.queue.push_back(Task::Get(ns.clone(), name));
+            } else {
+                self.out.secrets.insert(&ns, &name, SecretState::Absent);
+            }
+        }
+    }
+
     fn done(&mut self, done: Done) -> Result<()> {
         match done {
-            Done::Names(ns, listed) => {
-                let listed = listed?;
-                let Some(entry) = self.namespaces.get_mut(&ns) else {
-                    return Ok(());
-                };
-                let wanted: Vec<String> = entry.wanted.iter().cloned().collect();
-                entry.names = match listed {
-                    Some(names) => {
-                        self.out.names_listed.insert(ns.clone());
-                        Names::Listed(names)
-                    }
-                    None => Names::Forbidden,
-                };
-                for name in wanted {
-                    let present = match &entry.names {
-                        Names::Listed(names) => names.contains(&name),
-                        _ => true,
-                    };
-                    if present {
-                        self.gets += 1;
-                        self.queue.push_back(Task::Get(ns.clone(), name));
-                    } else {
-                        self.out.secrets.insert(&ns, &name, SecretState::Absent);
+            Done::AllNames(listed) => {
+                let mut listed = listed?;
+                let asked: Vec<String> = self.namespaces.keys().cloned().collect();
+                for ns in asked {
+                    match &mut listed {
+                        Some(all) => {
+                            let names = all.remove(&ns).unwrap_or_default();
+                            self.names_known(ns, Some(names));
+                        }
+                        None => self.queue.push_back(Task::Names(ns)),
                     }
                 }
+                self.all_names = Some(Some(listed));
+            }
+            Done::Names(ns, listed) => {
+                let listed = listed?;
+                self.names_known(ns, listed);
             }
             Done::Get(ns, name, state) => {
                 self.got += 1;
@@ -436,13 +487,17 @@ mod tests {
         assert_eq!(
             drain(&mut plan),
             [
+                Task::AllNames,
                 Task::Review(String::new(), "get"),
                 Task::Review(String::new(), "list"),
             ]
         );
         // A namespace arrives before the answers: it waits for them.
         plan.seen(seen("a", &["env"], None));
-        assert_eq!(drain(&mut plan), [Task::Names("a".into())]);
+        assert!(
+            plan.queue.is_empty(),
+            "its names come with every namespace's"
+        );
         plan.done(Done::Review(String::new(), "get", Ok(true)))
             .unwrap();
         assert!(plan.queue.is_empty());
@@ -452,12 +507,48 @@ mod tests {
         assert_eq!(drain(&mut plan), [Task::Review("a".into(), "list")]);
         plan.done(Done::Review("a".into(), "list", Ok(true)))
             .unwrap();
+        // The names of every namespace: a's wanted Secret is read; a later namespace is known
+        // at once.
+        let all = BTreeMap::from([
+            ("a".to_string(), BTreeSet::from(["env".to_string()])),
+            ("c".to_string(), BTreeSet::from(["env".to_string()])),
+        ]);
+        plan.done(Done::AllNames(Ok(Some(all)))).unwrap();
+        assert_eq!(drain(&mut plan), [Task::Get("a".into(), "env".into())]);
         plan.seen(seen("b", &["env"], None));
-        assert_eq!(
-            drain(&mut plan),
-            [Task::Names("b".into()), Task::Review("b".into(), "list")]
-        );
+        assert_eq!(drain(&mut plan), [Task::Review("b".into(), "list")]);
+        assert_eq!(plan.out.secrets.get("b", "env"), Some(&SecretState::Absent));
+        assert_eq!(plan.out.names_listed.iter().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(plan.out.access.get("a"), Some(&(true, true)));
         assert_eq!(plan.out.access.get("b"), Some(&(true, false)));
+    }
+}
+
+#[cfg(test)]
+mod refused {
+    use super::*;
+
+    /// With `-A` and no right to list Secrets across namespaces: a list per namespace.
+    #[test]
+    fn a_refused_list_of_every_namespace_falls_back_to_one_per_namespace() {
+        let mut plan = Plan::new(true);
+        plan.queue.clear();
+        plan.seen(Seen {
+            namespace: "a".into(),
+            secrets: vec!["env".into()],
+            service_account: None,
+        });
+        plan.queue.clear();
+        plan.done(Done::AllNames(Ok(None))).unwrap();
+        assert_eq!(
+            plan.queue.drain(..).collect::<Vec<_>>(),
+            [Task::Names("a".into())]
+        );
+        plan.seen(Seen {
+            namespace: "b".into(),
+            secrets: vec!["env".into()],
+            service_account: None,
+        });
+        assert_eq!(plan.queue.front(), Some(&Task::Names("b".into())));
     }
 }
