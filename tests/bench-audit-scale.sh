@@ -9,11 +9,12 @@
 #   KMCP_BENCH_KUBECONFIG=PATH tests/bench-audit-scale.sh   (reuse a running cluster; the
 #                                               objects are created once)
 #   KMCP_BENCH_NAMESPACES / KMCP_BENCH_SERVERS_PER_NS / KMCP_BENCH_RUNS scale it down.
+#   KMCP_BENCH_FIXTURE_ONLY=1: create the objects on KMCP_BENCH_KUBECONFIG's cluster and stop
+#                                               (the fixture takes minutes; build meanwhile).
 # A benchmark, not a test: it prints figures and asserts nothing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
-cargo build --release --quiet
 bin="$PWD/target/release/kubectl-kmcp"
 work="$(mktemp -d)"
 namespaces=${KMCP_BENCH_NAMESPACES:-200}
@@ -86,6 +87,11 @@ if [ "$have" -lt "$want" ]; then
   ls "$work"/ns-*.yaml "$work"/helm-light.yaml "$work"/helm-heavy.yaml | xargs -P 4 -I{} kubectl create -f {} >/dev/null 2>&1 || true
   kubectl create -f "$work/helm-secrets.yaml" >/dev/null
 fi
+if [ -n "${KMCP_BENCH_FIXTURE_ONLY:-}" ]; then
+  echo "fixture ready: $(kubectl get --raw "/apis/kagent.dev/v1alpha1/mcpservers?limit=1" | jq -r '(.items | length) + (.metadata.remainingItemCount // 0)') MCPServers" >&2
+  exit 0
+fi
+cargo build --release --quiet
 echo "MCPServers on the cluster: $(kubectl get --raw "/apis/kagent.dev/v1alpha1/mcpservers?limit=1" | jq -r '(.items | length) + (.metadata.remainingItemCount // 0)')" >&2
 echo "Secret bytes in helm-heavy: $(kubectl get --raw /api/v1/namespaces/helm-heavy/secrets | wc -c)" >&2
 
@@ -95,11 +101,15 @@ token=$(kubectl config view --minify --raw -o jsonpath='{.users[0].user.token}')
 raw="curl -sS --fail --cacert $ca -H 'Authorization: Bearer $token' -o /dev/null $server/apis/kagent.dev/v1alpha1/mcpservers"
 raw_cache="$raw?resourceVersion=0"
 audit="$bin audit -A -o json --fail-on never"
+kubectl_get="kubectl get mcpserver -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.deployment.secretRefs[*].name}{\"\\n\"}{end}'"
 
-echo "== 1. audit -A over every MCPServer vs a raw read of the list" >&2
+echo "== 1. audit -A over every MCPServer vs a raw read of the list (and kubectl), one hyperfine run" >&2
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/hf1.json" \
   -n "raw read (curl, quorum read)" "$raw" -n "raw read (curl, watch cache: ?resourceVersion=0)" "$raw_cache" \
-  -n "kubectl kmcp audit -A -o json" "$audit >/dev/null"
+  -n "kubectl kmcp audit -A -o json" "$audit >/dev/null" \
+  -n "kubectl get mcpserver -A -o jsonpath (secretRefs only)" "$kubectl_get >/dev/null"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "== 2. audit -n of a namespace with 32 MB of Helm release Secrets vs one without" >&2
 hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/hf2.json" \
   -n "audit -n helm-light" "$bin audit -n helm-light -o json --fail-on never >/dev/null" \
@@ -110,12 +120,12 @@ python3 - "$work/hf1.json" "$work/hf2.json" <<PY
 import json, sys
 a = json.load(open(sys.argv[1]))["results"]
 b = json.load(open(sys.argv[2]))["results"]
-print(f"raw read (quorum) {a[0]['mean']:.3f} s, raw read (watch cache) {a[1]['mean']:.3f} s, audit -A {a[2]['mean']:.3f} s")
+print(f"raw read (quorum) {a[0]['mean']:.3f} s, raw read (watch cache) {a[1]['mean']:.3f} s, audit -A {a[2]['mean']:.3f} s, kubectl get {a[3]['mean']:.3f} s")
 print(f"ratio audit / raw read: {a[2]['mean'] / a[0]['mean']:.2f} against the quorum read, {a[2]['mean'] / a[1]['mean']:.2f} against the watch-cache read (goal <= 1.3)")
 print(f"helm-light {b[0]['mean']:.3f} s, helm-heavy {b[1]['mean']:.3f} s: ratio {b[1]['mean'] / b[0]['mean']:.2f} (goal <= 1.3)")
 PY
-echo "peak RSS, audit -A -o json: $(peak $audit) KiB (goal <= 65536)"
-echo "peak RSS, audit -A -o sarif: $(peak $bin audit -A -o sarif --fail-on never) KiB"
-echo "peak RSS, audit -A (table): $(peak $bin audit -A --fail-on never) KiB"
+for o in table wide json yaml sarif; do
+  echo "peak RSS, audit -A -o $o: $(peak $bin audit -A -o $o --fail-on never) KiB (goal <= 65536)"
+done
 echo "peak RSS, audit -n helm-light: $(peak $bin audit -n helm-light -o json --fail-on never) KiB"
 echo "peak RSS, audit -n helm-heavy: $(peak $bin audit -n helm-heavy -o json --fail-on never) KiB"

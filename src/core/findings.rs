@@ -518,7 +518,9 @@ pub fn evaluate_owned(
     secrets: &Secrets,
     project: &ProjectContext,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
+    // One finding per reference, nearly always: sized once, not grown by doubling (which
+    // holds the old and the new buffer at once).
+    let mut out = Vec::with_capacity(servers.iter().map(|s| s.references.len()).sum());
     for server in servers {
         for r in &server.references {
             evaluate_one(&server, r, secrets, project, &mut out);
@@ -800,48 +802,6 @@ pub fn failing(severities: impl Iterator<Item = Severity>, threshold: Option<Sev
     match threshold {
         None => 0,
         Some(t) => severities.filter(|s| *s >= t && *s != Severity::Ok).count(),
-    }
-}
-
-/// What audit reads: per namespace, the Secret names to read there.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ToRead {
-    /// Per namespace, the Secrets the servers there reference, plus kmcp.yaml's Secrets in their
-    /// environments' namespaces (for the namespace-mismatch check).
-    pub wanted: BTreeMap<String, BTreeSet<String>>,
-    /// Every Secret name some server references (a namespace's list is reduced to these).
-    pub referenced: BTreeSet<String>,
-    /// The namespaces whose Secrets servers reference: where access is asked about.
-    pub access_namespaces: Vec<String>,
-}
-
-/// The Secrets audit must read for these servers and this project.
-pub fn secrets_to_read(servers: &[Server], project: &ProjectContext) -> ToRead {
-    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for s in servers {
-        for r in &s.references {
-            wanted
-                .entry(s.namespace.clone())
-                .or_default()
-                .insert(r.secret.clone());
-        }
-    }
-    let access_namespaces: Vec<String> = wanted.keys().cloned().collect();
-    let referenced: BTreeSet<String> = wanted.values().flatten().cloned().collect();
-    for p in &project.secrets {
-        if let Some(ns) = &p.namespace
-            && referenced.contains(&p.secret)
-        {
-            wanted
-                .entry(ns.clone())
-                .or_default()
-                .insert(p.secret.clone());
-        }
-    }
-    ToRead {
-        wanted,
-        referenced,
-        access_namespaces,
     }
 }
 

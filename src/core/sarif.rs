@@ -2,7 +2,11 @@
 //! one result per finding that is not `ok`, each with a logical location
 //! `context/namespace/kind/name` and, when the project directory (`-d`) has a kmcp.yaml, a
 //! physical location in it (the line of the environment that syncs the Secret, else the file).
-//! Pure: builds a JSON value.
+//! Pure: builds a JSON value ([`document`]), or serializes the same document straight from the
+//! findings ([`Log`]).
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::core::Severity;
@@ -10,6 +14,8 @@ use crate::core::findings::{Finding, Issue, ProjectContext, Status};
 
 /// The SARIF schema this output follows.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The tool's home page.
+const INFORMATION_URI: &str = "https://github.com/kubectl-kmcp/kubectl-kmcp";
 /// The base id of kmcp.yaml's folder in `originalUriBaseIds`.
 pub const PROJECT_BASE: &str = "PROJECTDIR";
 
@@ -113,7 +119,7 @@ pub struct Meta<'a> {
     pub project: &'a ProjectContext,
 }
 
-/// The whole SARIF log.
+/// The whole SARIF log as a JSON value (what [`Log`] writes without building it).
 pub fn document(findings: &[Finding], issues: &[Issue], meta: &Meta<'_>) -> Value {
     let rules: Vec<Value> = RULES
         .iter()
@@ -157,7 +163,7 @@ pub fn document(findings: &[Finding], issues: &[Issue], meta: &Meta<'_>) -> Valu
         "tool": {"driver": {
             "name": "kubectl-kmcp",
             "version": meta.tool_version,
-            "informationUri": "https://github.com/kubectl-kmcp/kubectl-kmcp",
+            "informationUri": INFORMATION_URI,
             "rules": rules,
         }},
         "results": results,
@@ -166,6 +172,239 @@ pub fn document(findings: &[Finding], issues: &[Issue], meta: &Meta<'_>) -> Valu
         run["originalUriBaseIds"] = json!({PROJECT_BASE: {"uri": uri}});
     }
     json!({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]})
+}
+
+/// The SARIF log as [`document`] builds it, but serialized straight from the findings, one
+/// result at a time: a large audit's document is never held in memory. Serialized, it is
+/// byte for byte [`document`]'s JSON (the same keys, in the same sorted order).
+pub struct Log<'a> {
+    pub findings: &'a [Finding],
+    pub issues: &'a [Issue],
+    pub meta: &'a Meta<'a>,
+}
+
+#[derive(Serialize)]
+struct LogDoc<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [RunDoc<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunDoc<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BTreeMap<&'static str, UriDoc<'a>>>,
+    results: Results<'a>,
+    tool: ToolDoc<'a>,
+}
+
+#[derive(Serialize)]
+struct UriDoc<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+struct ToolDoc<'a> {
+    driver: DriverDoc<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DriverDoc<'a> {
+    information_uri: &'static str,
+    name: &'static str,
+    rules: Vec<RuleDoc>,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleDoc {
+    default_configuration: Level,
+    help: Text<'static>,
+    id: &'static str,
+    name: &'static str,
+    short_description: Text<'static>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultDoc<'a> {
+    level: &'static str,
+    locations: [LocationDoc; 1],
+    message: Text<'a>,
+    rule_id: &'a str,
+    rule_index: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationDoc {
+    logical_locations: [LogicalDoc; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalDoc>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalDoc {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalDoc {
+    artifact_location: ArtifactDoc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<RegionDoc>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactDoc {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionDoc {
+    start_line: u32,
+}
+
+/// The results, made one at a time as the sequence is written.
+struct Results<'a> {
+    log: &'a Log<'a>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let Log {
+            findings,
+            issues,
+            meta,
+        } = self.log;
+        let index = |id: &str| RULES.iter().position(|r| r.id == id).unwrap_or(0);
+        let mut seq = s.serialize_seq(None)?;
+        for f in findings.iter().filter(|f| f.severity != Severity::Ok) {
+            let id = rule_of(f);
+            let logical = logical(f.context.as_deref(), &f.namespace, f.server_kind, &f.server);
+            let text = format!("{} {}: {}", logical, f.via, f.message);
+            seq.serialize_element(&result_doc(
+                id,
+                index(id),
+                f.severity,
+                &text,
+                logical,
+                physical_doc(meta, Some(&f.secret)),
+            ))?;
+        }
+        for i in issues.iter().filter(|i| i.severity != Severity::Ok) {
+            let id = i.status.as_str();
+            let logical = logical(i.context.as_deref(), &i.namespace, &i.kind, &i.name);
+            let text = format!("{logical}: {}", i.message);
+            seq.serialize_element(&result_doc(
+                id,
+                index(id),
+                i.severity,
+                &text,
+                logical,
+                physical_doc(meta, None),
+            ))?;
+        }
+        seq.end()
+    }
+}
+
+fn result_doc<'a>(
+    id: &'a str,
+    index: usize,
+    severity: Severity,
+    text: &'a str,
+    logical: String,
+    physical: Option<PhysicalDoc>,
+) -> ResultDoc<'a> {
+    ResultDoc {
+        level: level(severity),
+        locations: [LocationDoc {
+            logical_locations: [LogicalDoc {
+                fully_qualified_name: logical,
+                kind: "resource",
+            }],
+            physical_location: physical,
+        }],
+        message: Text { text },
+        rule_id: id,
+        rule_index: index,
+    }
+}
+
+/// kmcp.yaml, at the line of the environment that syncs `secret` when there is one.
+fn physical_doc(meta: &Meta<'_>, secret: Option<&str>) -> Option<PhysicalDoc> {
+    meta.project_uri.as_ref()?;
+    let manifest = meta.project.manifest.as_deref()?;
+    let line = secret
+        .and_then(|s| meta.project.environments_of(s).first().map(|e| e.line))
+        .filter(|l| *l > 0);
+    Some(PhysicalDoc {
+        artifact_location: ArtifactDoc {
+            uri: manifest.to_string(),
+            uri_base_id: PROJECT_BASE,
+        },
+        region: line.map(|start_line| RegionDoc { start_line }),
+    })
+}
+
+impl Serialize for Log<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rules = RULES
+            .iter()
+            .map(|r| RuleDoc {
+                default_configuration: Level {
+                    level: level(r.level),
+                },
+                help: Text { text: r.help },
+                id: r.id,
+                name: r.name,
+                short_description: Text { text: r.short },
+            })
+            .collect();
+        LogDoc {
+            schema: SCHEMA,
+            runs: [RunDoc {
+                original_uri_base_ids: self
+                    .meta
+                    .project_uri
+                    .as_deref()
+                    .map(|uri| BTreeMap::from([(PROJECT_BASE, UriDoc { uri })])),
+                results: Results { log: self },
+                tool: ToolDoc {
+                    driver: DriverDoc {
+                        information_uri: INFORMATION_URI,
+                        name: "kubectl-kmcp",
+                        rules,
+                        version: self.meta.tool_version,
+                    },
+                },
+            }],
+            version: "2.1.0",
+        }
+        .serialize(s)
+    }
 }
 
 /// `context/namespace/kind/name` (`-` for an unknown context or a cluster-wide finding).
@@ -287,6 +526,35 @@ mod tests {
         assert_eq!(
             doc["runs"][0]["originalUriBaseIds"][PROJECT_BASE]["uri"],
             "file:///p/"
+        );
+        // Streamed, the same bytes.
+        let log = Log {
+            findings: &[
+                finding(Status::Ok, Severity::Ok),
+                finding(Status::Ok, Severity::Warning),
+                finding(Status::MissingSecret, Severity::Error),
+            ],
+            issues: &[],
+            meta: &meta,
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&log).unwrap(),
+            serde_json::to_string_pretty(&doc).unwrap()
+        );
+        let bare = Meta {
+            project_uri: None,
+            ..meta
+        };
+        let issue = crate::core::findings::issues::unreachable("down", "refused");
+        let issues = [issue];
+        assert_eq!(
+            serde_json::to_string_pretty(&Log {
+                findings: &[],
+                issues: &issues,
+                meta: &bare
+            })
+            .unwrap(),
+            serde_json::to_string_pretty(&document(&[], &issues, &bare)).unwrap()
         );
         let idx = results[1]["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(

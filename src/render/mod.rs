@@ -94,6 +94,17 @@ pub fn write_json<T: Serialize>(value: &T) -> Result<()> {
         .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
 }
 
+/// Writes to stdout through one buffer (a large audit's table or document is never held whole).
+pub fn write_stdout(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    write(&mut out)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::Failed(format!("cannot write to stdout: {e}")))
+}
+
 /// Prints a value as JSON or YAML on stdout.
 pub fn print_data<T: Serialize>(format: Format, value: &T) -> Result<()> {
     let text = match format {

@@ -297,7 +297,25 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
     // The table: the columns, the summary line, what to do; -o wide adds manager and last change.
     let table = kmcp(&["audit", "-n", &ns]).on(c).run();
     table.assert_code(1).assert_no_leak(&VALUES);
+    // Default: SERVER SECRET STATUS (no NAMESPACE without -A, as kubectl); the rest in wide.
     let first = table.stdout.lines().next().unwrap();
+    assert_eq!(
+        first.split_whitespace().collect::<Vec<_>>(),
+        ["SERVER", "SECRET", "STATUS"],
+        "{first}"
+    );
+    table.assert_stdout_says("1 server, 9 references to 6 Secrets: 5 errors, 0 warnings, 4 ok");
+    table.assert_stdout_contains("Who can read these Secrets:");
+    table.assert_stdout_says(&format!(
+        "error: {ns}/all-forms spec.httpTransport.tls.secretRef: Secret \"gone-tls\" does not exist in namespace {ns:?}"
+    ));
+    assert!(
+        !table.stdout.contains('\x1b'),
+        "no colours without a terminal"
+    );
+    let wide = kmcp(&["audit", "-n", &ns, "-o", "wide"]).on(c).run();
+    wide.assert_code(1).assert_no_leak(&VALUES);
+    let first = wide.stdout.lines().next().unwrap();
     for h in [
         "NAMESPACE",
         "SERVER",
@@ -309,18 +327,6 @@ fn every_storable_reference_form_and_every_status_end_to_end() {
     ] {
         assert!(first.contains(h), "{first}");
     }
-    table.assert_stdout_contains("1 server, 9 references to 6 Secrets: 5 errors, 0 warnings, 4 ok");
-    table.assert_stdout_contains("Who can read these Secrets:");
-    table.assert_stdout_contains(&format!(
-        "error: {ns}/all-forms spec.httpTransport.tls.secretRef: Secret \"gone-tls\" does not exist in namespace {ns:?}"
-    ));
-    assert!(
-        !table.stdout.contains('\x1b'),
-        "no colours without a terminal"
-    );
-    let wide = kmcp(&["audit", "-n", &ns, "-o", "wide"]).on(c).run();
-    wide.assert_code(1).assert_no_leak(&VALUES);
-    let first = wide.stdout.lines().next().unwrap();
     assert!(
         first.contains("MANAGER") && first.contains("LAST CHANGE"),
         "{first}"
@@ -629,14 +635,21 @@ subjects:
         has("User", &reader, &["get".into(), "list".into()], &[]),
         "{subjects:?}"
     );
-    // The table's access section names the bindings.
+    // The table's access section: subjects and verbs; -o wide names the bindings.
     let table = kmcp(&["audit", "-n", &ns, "--as", &reader, "--access"])
         .on(c)
         .run();
     table.assert_ok();
     table.assert_stdout_contains(&format!("User {bob}"));
     table.assert_stdout_contains("get (only managed)");
-    table.assert_stdout_contains("RoleBinding/one-secret -> Role/one-secret");
+    assert!(!table.stdout.contains("RoleBinding/"), "{}", table.stdout);
+    let wide = kmcp(&[
+        "audit", "-n", &ns, "--as", &reader, "--access", "-o", "wide",
+    ])
+    .on(c)
+    .run();
+    wide.assert_ok();
+    wide.assert_stdout_contains("RoleBinding/one-secret -> Role/one-secret");
     table.assert_stdout_contains(&format!("ServiceAccount {ns}/ci"));
     assert!(!table.stdout.contains("not readable"), "{}", table.stdout);
 }

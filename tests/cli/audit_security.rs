@@ -244,24 +244,48 @@ fn every_finding_kind_of_a_namespace_end_to_end() {
     let table = kmcp(&["audit", "-n", &ns]).on(c).run();
     table.assert_code(1).assert_no_leak(&VALUES);
     let lines: Vec<&str> = table.stdout.lines().collect();
-    assert!(
-        lines[0].ends_with("STATUS             SEVERITY"),
-        "{}",
-        table.stdout
-    );
+    assert!(lines[0].ends_with("STATUS"), "{}", table.stdout);
     assert!(
         lines.iter().any(|l| l.contains("mcpserver/bare")
-            && l.contains("(no Secret references)")
+            && l.contains("(no references)")
             && l.ends_with("ok")),
         "{}",
         table.stdout
     );
     assert!(
-        lines.iter().any(|l| l.contains("remotemcpserver/remote")
-            && l.contains("X-Api-Key")
-            && l.contains("plaintext-secret")),
+        lines
+            .iter()
+            .any(|l| l.contains("remotemcpserver/remote") && l.ends_with("plaintext-secret")),
         "{}",
         table.stdout
+    );
+    // The severity of each problem row starts its line below the table; an unmanaged Secret's
+    // row says so (not `ok`).
+    table.assert_stdout_says(&format!(
+        "error: {ns}/remote: spec.headersFrom[1].value key \"X-Api-Key\""
+    ));
+    // -o wide: one row per reference, with VIA, KEY and SEVERITY.
+    let wide = kmcp(&["audit", "-n", &ns, "-o", "wide"]).on(c).run();
+    wide.assert_code(1).assert_no_leak(&VALUES);
+    let lines: Vec<&str> = wide.stdout.lines().collect();
+    assert!(
+        lines[0].contains("STATUS             SEVERITY"),
+        "{}",
+        wide.stdout
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("mcpserver/bare")
+            && l.contains("(no Secret references)")
+            && l.contains("<none>")),
+        "{}",
+        wide.stdout
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("remotemcpserver/remote")
+            && l.contains("X-Api-Key")
+            && l.contains("plaintext-secret   error")),
+        "{}",
+        wide.stdout
     );
     table
         .assert_stderr_contains("error: exit 1: 6 findings at or above --fail-on=error (6 errors)");
@@ -321,7 +345,12 @@ spec:
         .run();
     table.assert_code(1);
     table.assert_stdout_contains(&format!("User {podmaker}"));
-    table.assert_stdout_contains("via workloads: create pods");
+    table.assert_stdout_contains("via workloads");
+    kmcp(&["audit", "-n", &ns, "--fail-on", "warning", "-o", "wide"])
+        .on(c)
+        .run()
+        .assert_code(1)
+        .assert_stdout_contains("via workloads: create pods");
     table.assert_stdout_contains("hidden (--show-system shows them)");
     assert!(
         !table.stdout.contains("Group system:masters"),
@@ -655,16 +684,27 @@ spec:
     );
     // The second cluster has no RemoteMCPServer API: skipped, said at -v.
     run.assert_stderr_contains("RemoteMCPServers skipped");
-    // The table: a CONTEXT column, every context's rows, the unreachable one as an error line.
+    // The table: each context's rows under its title, the unreachable one as an error line.
     table.assert_code(1);
-    assert!(table.stdout.starts_with("CONTEXT"), "{}", table.stdout);
     assert!(
         table
             .stdout
-            .lines()
-            .any(|l| l.starts_with("second ") && l.contains("nowhere")),
+            .starts_with(&format!("Context admin, namespace {ns}:\nSERVER")),
         "{}",
         table.stdout
     );
-    table.assert_stdout_contains("error: [down] down: context \"down\" could not be audited");
+    let second_rows = table
+        .stdout
+        .split(&format!("Context second, namespace {ns}:\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no rows of context second:\n{}", table.stdout));
+    assert!(
+        second_rows
+            .lines()
+            .take_while(|l| !l.starts_with("Context "))
+            .any(|l| l.starts_with("mcpserver/other ") && l.contains("nowhere")),
+        "{}",
+        table.stdout
+    );
+    table.assert_stdout_says("error: [down] down: context \"down\" could not be audited");
 }

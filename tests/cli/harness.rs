@@ -278,6 +278,19 @@ impl Run {
         self
     }
 
+    /// [`Run::assert_stderr_says`] for stdout: prose below a table, wrapped at words.
+    #[track_caller]
+    pub fn assert_stdout_says(&self, text: &str) -> &Self {
+        let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat(&self.stdout).contains(&flat(text)),
+            "stdout lacks {text:?} (even unwrapped):\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(

@@ -94,19 +94,28 @@ spec:
         &run.stdout,
         &[(ns.as_str(), placeholder.as_str())],
         "\
-NAMESPACE                  SERVER    VIA                             SECRET            KEY     STATUS      SEVERITY
-kmcp-snap-audit-########   weather   spec.deployment.secretRefs[0]   weather-secrets   (all)   forbidden   warning
-kmcp-snap-audit-########   weather   spec.deployment.secretRefs[1]   missing           (all)   forbidden   warning
+SERVER    SECRET            STATUS
+weather   missing           forbidden
+weather   weather-secrets   forbidden
 1 server, 2 references to 2 Secrets: 0 errors, 2 warnings, 0 ok
 
 Who can read these Secrets:
-NAMESPACE                  SUBJECT              VERBS   VIA
-kmcp-snap-audit-########   you (snap-auditor)   none    SelfSubjectAccessReview
-note: namespace kmcp-snap-audit-########: RBAC objects are not readable (cannot list clusterroles/clusterrolebindings (forbidden)): showing only your own rights
-note: namespace kmcp-snap-audit-########: Secrets read with get of each referenced Secret (list secrets is not allowed)
+SUBJECT              VERBS
+you (snap-auditor)   none
+note: namespace kmcp-snap-audit-########: RBAC objects are not readable (cannot
+  list clusterroles/clusterrolebindings (forbidden)): showing only your own
+  rights
+note: namespace kmcp-snap-audit-########: Secrets read with get of each
+  referenced Secret (list secrets is not allowed)
 
-warning: kmcp-snap-audit-########/weather spec.deployment.secretRefs[0]: cannot read Secret \"weather-secrets\" in namespace \"kmcp-snap-audit-########\": forbidden; check with `kubectl auth can-i get secrets/weather-secrets -n kmcp-snap-audit-######## --context admin --as snap-auditor`
-warning: kmcp-snap-audit-########/weather spec.deployment.secretRefs[1]: cannot read Secret \"missing\" in namespace \"kmcp-snap-audit-########\": forbidden; check with `kubectl auth can-i get secrets/missing -n kmcp-snap-audit-######## --context admin --as snap-auditor`
+warning: kmcp-snap-audit-########/weather spec.deployment.secretRefs[0]: cannot
+  read Secret \"weather-secrets\" in namespace \"kmcp-snap-audit-########\":
+  forbidden; check with
+  `kubectl auth can-i get secrets/weather-secrets -n kmcp-snap-audit-######## --context admin --as snap-auditor`
+warning: kmcp-snap-audit-########/weather spec.deployment.secretRefs[1]: cannot
+  read Secret \"missing\" in namespace \"kmcp-snap-audit-########\": forbidden;
+  check with
+  `kubectl auth can-i get secrets/missing -n kmcp-snap-audit-######## --context admin --as snap-auditor`
 ",
     );
     // The user may not list kagent's RemoteMCPServers: said once, on stderr.

@@ -1,13 +1,15 @@
 //! `kubectl kmcp audit`: every Secret reference of every MCPServer, checked, and who can read them.
 //!
-//! Requests do not grow with the number of servers: one list of MCPServers for the scope, then
-//! per namespace that holds referenced Secrets one list of its Secrets (or, where listing is
-//! forbidden, one get per referenced name), at most [`CONCURRENCY`] at a time, plus the access
-//! questions and RBAC lists. Lists are served from the API server's watch cache
-//! (`resourceVersion=0`, as informers do). Secrets are parsed without their values: only key
-//! names and metadata are kept, and nothing here ever prints a value.
+//! Requests do not grow with the number of servers: one list of MCPServers for the scope,
+//! decoded as a stream; while it streams in, per namespace that holds referenced Secrets one
+//! metadata-only list of Secret names (or, where listing is forbidden, one get per referenced
+//! name), one get per referenced Secret that exists, and the access questions, at most
+//! [`CONCURRENCY`] at a time (see `reads`); the RBAC lists start with the list. Lists are served
+//! from the API server's watch cache (`resourceVersion=0`, as informers do). Secrets are parsed
+//! without their values: only key names and metadata are kept, and nothing here ever prints a
+//! value.
 use crate::cli::{AuditArgs, KubeFlags};
-use crate::client::Connection;
+use crate::client::{Connection, access};
 use crate::core::findings::{self, ProjectContext, ProjectSecret, Summary, issues};
 use crate::core::project::{self, Project, Provider};
 use crate::core::{envfile, sarif};
@@ -17,6 +19,7 @@ use crate::render::progress::Progress;
 use crate::render::{self, Format};
 
 mod fetch;
+mod reads;
 
 /// Requests in flight at once (Secret reads, access reviews).
 pub const CONCURRENCY: usize = 16;
@@ -83,12 +86,15 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
             .chain(result.findings.iter().map(|f| f.severity)),
         threshold,
     );
+    result.all_namespaces = args.all_namespaces;
     for note in &result.notes {
-        eprintln!("warning: {note}");
+        render::diagnostic(&format!("warning: {note}"));
     }
     match format {
         Format::Json => render::write_json(&result)?,
-        Format::Yaml => render::print_data(format, &result)?,
+        Format::Yaml => render::write_stdout(|out| {
+            serde_saphyr::to_io_writer(out, &result).map_err(std::io::Error::other)
+        })?,
         Format::Sarif => {
             let project_uri = args
                 .project_dir
@@ -101,29 +107,34 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
                 project_uri,
                 project: &project,
             };
-            render::write_json(&sarif::document(
-                &result.references,
-                &result.findings,
-                &meta,
-            ))?;
+            render::write_json(&sarif::Log {
+                findings: &result.references,
+                issues: &result.findings,
+                meta: &meta,
+            })?;
         }
         _ => {
             if !fleet && result.summary.servers == 0 {
                 let selector = args.selector.as_deref();
-                eprintln!("{}", audit::no_servers(result.scope.as_deref(), selector));
+                render::diagnostic(&audit::no_servers(result.scope.as_deref(), selector));
             }
-            let wide = format == Format::Wide;
-            print!(
-                "{}",
-                audit::render_table(&result, wide, args.access, !args.no_headers)
-            );
+            let opts = audit::TableOptions {
+                wide: format == Format::Wide,
+                access_only: args.access,
+                show_headers: !args.no_headers,
+                width: render::text::stdout_width(),
+                color: render::palette::stdout_color(),
+            };
+            render::write_stdout(|out| audit::write_table(out, &result, &opts))?;
         }
     }
     if failing > 0 {
-        eprintln!(
-            "{}",
-            audit::exit_reason(&result, args.fail_on.name(), failing, args.access)
-        );
+        render::diagnostic(&audit::exit_reason(
+            &result,
+            args.fail_on.name(),
+            failing,
+            args.access,
+        ));
         Ok(Outcome::Findings)
     } else {
         Ok(Outcome::Success)
@@ -143,21 +154,47 @@ async fn audit_cluster(
     let selector = args.selector.as_deref();
     let mut notes = Vec::new();
     progress.say("listing MCPServers");
-    let (servers, remotes) = tokio::join!(
-        fetch::list_servers(conn, scope.as_deref(), selector),
-        fetch::list_remote_servers(conn, scope.as_deref(), selector, &mut notes),
+    // The Secret reads and access questions start as the servers stream in, the RBAC lists at
+    // once: everything after the list overlaps it (see docs/audit.md, "Requests").
+    let (seen, arriving) = tokio::sync::mpsc::unbounded_channel();
+    let lists = async {
+        let (servers, remotes) = tokio::join!(
+            fetch::list_servers(conn, scope.as_deref(), selector, seen.clone()),
+            fetch::list_remote_servers(conn, scope.as_deref(), selector, &mut notes, seen),
+        );
+        servers.and_then(|mut s| {
+            s.extend(remotes?);
+            Ok(s)
+        })
+    };
+    let (servers, read, rbac) = tokio::join!(
+        lists,
+        reads::run(conn, arriving, scope.is_none(), project, progress),
+        fetch::rbac_of_scope(conn, scope.as_deref()),
     );
     let mut servers = servers?;
-    servers.extend(remotes?);
-    fetch::follow_service_accounts(conn, &mut servers, &mut notes).await?;
-
-    let to_read = findings::secrets_to_read(&servers, project);
-    let (secrets, access) = tokio::join!(
-        fetch::read_secrets(conn, &to_read.wanted, &to_read.referenced, progress),
-        fetch::namespace_access(conn, &to_read.access_namespaces, scope.is_none()),
-    );
-    let (secrets, names_listed) = secrets?;
-    let mut access = access?;
+    let read = read?;
+    let mut rbac = rbac?;
+    // -A with one namespace of referenced Secrets: its own Roles when the list across
+    // namespaces was refused.
+    if scope.is_none() && rbac.is_err() && read.access.len() == 1 {
+        let namespaces: Vec<String> = read.access.keys().cloned().collect();
+        rbac = access::fetch_rbac(conn, &namespaces, false).await?;
+    }
+    notes.extend(read.notes);
+    for s in servers.iter_mut() {
+        if let Some(sa) = &s.service_account
+            && let Some(names) = read
+                .service_accounts
+                .get(&(s.namespace.clone(), sa.clone()))
+        {
+            s.add_service_account_pull_secrets(names);
+        }
+    }
+    let secrets = read.secrets;
+    let names_listed = read.names_listed;
+    let mut access = fetch::namespace_access(conn, &read.access, &rbac);
+    drop(rbac);
     for a in &mut access {
         a.read_with = Some(if names_listed.contains(&a.namespace) {
             "list secrets (names only, no data), then get of each referenced Secret that exists"
@@ -170,7 +207,7 @@ async fn audit_cluster(
     // What the table and the summary need of the servers, then the servers go as their
     // findings are made (see `evaluate_owned`).
     let mut found = issues::plaintext(&servers);
-    found.extend(issues::effective_readers(&access, &to_read.wanted));
+    found.extend(issues::effective_readers(&access, &read.referenced));
     let mut summary = Summary::of(&servers, &[], &[]);
     let bare = servers
         .iter()
@@ -182,7 +219,6 @@ async fn audit_cluster(
             name: s.name.clone(),
         })
         .collect();
-    drop(to_read);
     let mut references = findings::evaluate_owned(servers, &secrets, project);
     drop(secrets);
     summary.count(&references, &found);
