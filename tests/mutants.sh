@@ -13,6 +13,12 @@
 #                                          no copy of the tree (reuses target/; do not edit or
 #                                          test the checkout meanwhile); skip the baseline run
 #
+# To make one mutant cheap (a build of this crate and `cargo test --lib`, ~10 s idle):
+# - this crate is built without debug info (a profile override for this package only: the
+#   dependencies keep theirs, so nothing else is rebuilt); the link is about half as long;
+# - the property tests run PROPTEST_CASES=64 cases (unless set) instead of 256 or 2000: a
+#   property test still runs, but a mutant that only 1 case in 2000 shows could be missed here.
+#
 # Each file's outcomes are kept in target/mutants-report/<file>/ (cargo-mutants' outcomes.json),
 # so that a later run of other files adds to the report instead of replacing it.
 set -euo pipefail
@@ -39,7 +45,9 @@ for f in ${files[@]+"${files[@]}"}; do
   rc=0
   jobs=(--jobs "${KMCP_MUTANTS_JOBS:-1}")
   case "${KMCP_MUTANTS_ARGS:-}" in *--in-place*) jobs=() ;; esac
-  cargo mutants --file "$f" "${jobs[@]}" --timeout "${KMCP_MUTANTS_TIMEOUT:-120}" \
+  PROPTEST_CASES="${PROPTEST_CASES:-64}" \
+    cargo mutants --file "$f" "${jobs[@]}" --timeout "${KMCP_MUTANTS_TIMEOUT:-120}" \
+    --cargo-arg=--config=profile.test.package.kubectl-kmcp.debug=0 \
     --output "$out" ${KMCP_MUTANTS_ARGS:-} -- --lib || rc=$?
   case $rc in 0|2|3) ;; *) echo "cargo mutants failed on $f (exit $rc)" >&2; exit "$rc" ;; esac
 done
