@@ -9,6 +9,9 @@
 #   tests/mutants.sh src/core/diagnosis/drift.rs src/core/secret_plan.rs   only these files
 #   tests/mutants.sh --report              only rewrite the report from the stored outcomes
 #   KMCP_MUTANTS_JOBS=2 tests/mutants.sh   parallel builds (default 1: the machine is shared)
+#   KMCP_MUTANTS_TEST_ARGS="--lib --test envfile" tests/mutants.sh src/core/envfile.rs
+#                                          the tests to run (default --lib): the .env reader's
+#                                          tests are in tests/envfile/ (pure, no cluster)
 #   KMCP_MUTANTS_ARGS="--in-place --baseline=skip" tests/mutants.sh FILE
 #                                          no copy of the tree (reuses target/; do not edit or
 #                                          test the checkout meanwhile); skip the baseline run
@@ -48,7 +51,7 @@ for f in ${files[@]+"${files[@]}"}; do
   PROPTEST_CASES="${PROPTEST_CASES:-64}" \
     cargo mutants --file "$f" "${jobs[@]}" --timeout "${KMCP_MUTANTS_TIMEOUT:-120}" \
     --cargo-arg=--config=profile.test.package.kubectl-kmcp.debug=0 \
-    --output "$out" ${KMCP_MUTANTS_ARGS:-} -- --lib || rc=$?
+    --output "$out" ${KMCP_MUTANTS_ARGS:-} -- ${KMCP_MUTANTS_TEST_ARGS:---lib} || rc=$?
   case $rc in 0|2|3) ;; *) echo "cargo mutants failed on $f (exit $rc)" >&2; exit "$rc" ;; esac
 done
 
