@@ -682,10 +682,40 @@ future_key: tolerated
         assert_eq!(staging.namespace.as_deref(), Some("staging"));
         assert_eq!(staging.line, 14);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // Shown as kmcp.yaml spells it (deploy's "environment local is of provider env").
+        assert_eq!(staging.provider.to_string(), "kubernetes");
+        assert_eq!(p.environment("local").unwrap().provider.to_string(), "env");
+        assert_eq!(
+            p.environment("local").unwrap().file.as_deref(),
+            Some(".env.local")
+        );
         assert_eq!(
             p.resolve(".env.staging"),
             PathBuf::from("proj/.env.staging")
         );
+    }
+
+    #[test]
+    fn load_tells_a_missing_file_from_one_it_cannot_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kmcp.yaml");
+        assert!(
+            matches!(Project::load(&path), Err(ProjectError::NotFound { path: p }) if p == path)
+        );
+        // A directory exists but cannot be read as a file: not "not found".
+        assert!(matches!(
+            Project::load(dir.path()),
+            Err(ProjectError::Read { .. })
+        ));
+        std::fs::write(&path, "name: w\n").unwrap();
+        assert_eq!(Project::load(&path).unwrap().name, "w");
+    }
+
+    #[test]
+    fn a_bare_file_name_is_in_the_current_directory() {
+        let p = Project::parse(Path::new("kmcp.yaml"), "name: w\n").unwrap();
+        assert_eq!(p.dir, PathBuf::from("."));
+        assert_eq!(p.resolve(".env"), PathBuf::from("./.env"));
     }
 
     #[test]
@@ -777,6 +807,15 @@ future_key: tolerated
                 && by_line[&6].contains("did you mean \"secretName\"")
         );
         assert!(by_line[&7].contains("did you mean \"namespace\""));
+        // As the shell prints them: file, line, message.
+        let lines = p.warning_lines();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines.iter().any(|l| l.starts_with(
+                "proj/kmcp.yaml:6: unknown key \"secretname\" in secrets.staging is ignored"
+            )),
+            "{lines:?}"
+        );
         // The misspelt setting is lost, as upstream: the warning is what saves the user.
         assert_eq!(p.environment("staging").unwrap().secret_name, None);
     }
