@@ -712,6 +712,15 @@ future_key: tolerated
     }
 
     #[test]
+    fn namespace_origin_names_the_key_the_environment_and_the_file() {
+        let p = parse(SAMPLE).unwrap();
+        assert_eq!(
+            p.namespace_origin(p.environment("staging").unwrap()),
+            "`namespace` under secrets.staging in proj/kmcp.yaml"
+        );
+    }
+
+    #[test]
     fn a_bare_file_name_is_in_the_current_directory() {
         let p = Project::parse(Path::new("kmcp.yaml"), "name: w\n").unwrap();
         assert_eq!(p.dir, PathBuf::from("."));
