@@ -689,6 +689,10 @@ future_key: tolerated
             p.environment("local").unwrap().file.as_deref(),
             Some(".env.local")
         );
+        assert_eq!(p.created_at.as_deref(), Some("2025-07-01T10:00:00Z"));
+        // A timestamp YAML reads as a number is kept as its text.
+        let p2 = parse("name: w\nupdated_at: 20250702\n").unwrap();
+        assert_eq!(p2.updated_at.as_deref(), Some("20250702"));
         assert_eq!(
             p.resolve(".env.staging"),
             PathBuf::from("proj/.env.staging")
