@@ -768,6 +768,11 @@ future_key: tolerated
                 assert!(!shown.contains(word), "{word:?} in {shown:?}");
             }
         }
+        // A control character the parser echoes from the file is shown as a space.
+        let esc = parse("name: a\n\"k\\e\": 1\n\"k\\e\": 2\n")
+            .unwrap_err()
+            .to_string();
+        assert!(esc.contains("duplicate mapping key `k `"), "{esc:?}");
         let dup = parse("name: a\nname: b\n").unwrap_err().to_string();
         assert!(dup.contains("duplicate mapping key `name`"), "{dup}");
     }
