@@ -725,6 +725,16 @@ future_key: tolerated
     }
 
     #[test]
+    fn a_warning_points_at_its_key_past_blank_and_comment_lines() {
+        let p = parse(
+            "name: x\nsecrets:\n  staging:\n    enabled: true\n\n# about it\n    secretname: s\n",
+        )
+        .unwrap();
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, 7);
+    }
+
+    #[test]
     fn a_bare_file_name_is_in_the_current_directory() {
         let p = Project::parse(Path::new("kmcp.yaml"), "name: w\n").unwrap();
         assert_eq!(p.dir, PathBuf::from("."));
