@@ -732,6 +732,11 @@ future_key: tolerated
         .unwrap();
         assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
         assert_eq!(p.warnings[0].line, 7);
+        // Indentation is what counts, not the length of the lines.
+        let p = parse("name: x\nsecrets:\n  a-very-long-environment-name:\n    enabled: true\n    fle: a\n  b:\n    enabled: true\n").unwrap();
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, 5);
+        assert!(p.warnings[0].message.contains("did you mean \"file\""));
     }
 
     #[test]
