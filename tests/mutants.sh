@@ -42,7 +42,7 @@ elif [ "${1:-}" = "--missed" ]; then
 elif [ "$#" -gt 0 ]; then
   files=("$@")
 else
-  mapfile -t files < <(find src/core -name '*.rs' ! -name 'testing.rs' ! -name 'no_panic.rs' | sort)
+  mapfile -t files < <(find src/core -name '*.rs' ! -name 'testing.rs' ! -name 'tests.rs' ! -name 'no_panic.rs' | sort)
 fi
 store="target/mutants-report"
 mkdir -p "$store"
