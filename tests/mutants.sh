@@ -16,7 +16,8 @@
 #                                          tests are in tests/envfile/ (pure, no cluster)
 #   KMCP_MUTANTS_ARGS="--in-place --baseline=skip" tests/mutants.sh FILE
 #                                          no copy of the tree (reuses target/; do not edit or
-#                                          test the checkout meanwhile); skip the baseline run
+#                                          test the checkout meanwhile); skip cargo-mutants'
+#                                          baseline (the script runs the tests once instead)
 #
 # To make one mutant cheap (a build of this crate and `cargo test --lib`, ~10 s idle):
 # - this crate is built without debug info (a profile override for this package only: the
@@ -46,6 +47,15 @@ else
 fi
 store="target/mutants-report"
 mkdir -p "$store"
+case "${KMCP_MUTANTS_ARGS:-}" in *--baseline=skip*)
+  # Without cargo-mutants' baseline, a tree whose tests already fail would count every mutant
+  # as caught: check the unmutated tests once here.
+  if [ "${#files[@]}" -gt 0 ]; then
+    PROPTEST_CASES="${PROPTEST_CASES:-64}" cargo test --config=profile.test.package.kubectl-kmcp.debug=0 \
+      ${KMCP_MUTANTS_TEST_ARGS:---lib} >/dev/null 2>&1 ||
+      { echo "the tests fail without any mutant; fix them first" >&2; exit 1; }
+  fi ;;
+esac
 for f in ${files[@]+"${files[@]}"}; do
   out="$store/$(echo "$f" | tr '/' '_')"
   filter=()
