@@ -111,9 +111,9 @@ done
 
 # The report, from every file's outcomes stored so far.
 python3 - "$store" docs/mutation-report.md <<'PY'
-import json, os, sys, collections
+import json, os, sys, collections, subprocess
 store, report = sys.argv[1], sys.argv[2]
-rows, missed = [], []
+rows, missed, partial = [], [], []
 for d in sorted(os.listdir(store)):
     path = os.path.join(store, d, "mutants.out", "outcomes.json")
     if not os.path.exists(path):
@@ -133,28 +133,41 @@ for d in sorted(os.listdir(store)):
         counts[summary] += 1
         if summary == "MissedMutant":
             missed.append(f"- `{m.get('name')}`")
+    killed_path = os.path.join(store, d, "mutants.out", "killed.txt")
+    killed = len(set(open(killed_path).read().split("\n")) - {""}) if os.path.exists(killed_path) else 0
+    if name and data.get("end_time") is None:
+        # A run that was stopped: say how far it got.
+        listed = subprocess.run(["cargo", "mutants", "--list", "--file", name],
+                                capture_output=True, text=True).stdout.count("\n")
+        tested = sum(counts.values())
+        partial.append(f"- `{name}`: stopped after {tested} of its {listed} mutants")
+        name += " (stopped early)"
     if name:
-        rows.append((name, counts, seconds))
+        rows.append((name, counts, seconds, killed))
 out = ["# Mutation report (cargo-mutants over src/core with the unit tests)", "",
        "Written by `tests/mutants.sh` (not part of CI). Caught = some unit test failed on the",
        "mutant; missed = every test passed; unviable = the mutant does not compile; the ratio is",
-       "caught / (caught + missed + timeout). Minutes: build and test time of the file's mutants.", "",
-       "| file | caught | missed | timeout | unviable | caught ratio | minutes |",
-       "| --- | --- | --- | --- | --- | --- | --- |"]
-tc = tm = tt = tu = 0
+       "caught / (caught + missed + timeout). New tests: of the caught, how many only the tests",
+       "added after the file's first run catch (`tests/mutants.sh --missed`). Minutes: build and",
+       "test time of the file's mutants (a re-tested mutant counts with its last run).", "",
+       "| file | caught | (new tests) | missed | timeout | unviable | caught ratio | minutes |",
+       "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+tc = tm = tt = tu = tk = 0
 ts = 0.0
-for name, c, seconds in rows:
+for name, c, seconds, killed in rows:
     caught, miss, to, unv = c["CaughtMutant"], c["MissedMutant"], c["Timeout"], c["Unviable"]
-    tc += caught; tm += miss; tt += to; tu += unv; ts += seconds
+    tc += caught; tm += miss; tt += to; tu += unv; ts += seconds; tk += killed
     viable = caught + miss + to
     ratio = f"{caught / viable:.0%}" if viable else "-"
-    out.append(f"| `{name}` | {caught} | {miss} | {to} | {unv} | {ratio} | {seconds / 60:.0f} |")
+    out.append(f"| `{name}` | {caught} | {killed} | {miss} | {to} | {unv} | {ratio} | {seconds / 60:.0f} |")
 viable = tc + tm + tt
-out.append(f"| **all files run** | {tc} | {tm} | {tt} | {tu} | {tc / viable:.0%} | {ts / 60:.0f} |" if viable else "| all | 0 | 0 | 0 | 0 | - | 0 |")
+out.append(f"| **all files run** | {tc} | {tk} | {tm} | {tt} | {tu} | {tc / viable:.0%} | {ts / 60:.0f} |" if viable else "| all | 0 | 0 | 0 | 0 | 0 | - | 0 |")
+if partial:
+    out += ["", "Runs stopped early (their figures cover the mutants tested):", ""] + partial
 out += ["", "## Missed mutants", ""] + (missed or ["none"]) + [""]
 notes = "docs/mutation-notes.md"
 if os.path.exists(notes):
     out += [open(notes).read()]
 open(report, "w").write("\n".join(out) + "\n")
-print("\n".join(out[6:6 + len(rows) + 2]))
+print("\n".join(out[8:8 + len(rows) + 2]))
 PY
