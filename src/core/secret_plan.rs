@@ -552,6 +552,8 @@ mod tests {
         assert_eq!(m["apiVersion"], "v1");
         assert_eq!(m["kind"], "Secret");
         assert_eq!(m["type"], "Opaque");
+        assert_eq!(m["metadata"]["name"], "s");
+        assert_eq!(m["metadata"]["namespace"], "ns");
         assert_eq!(m["data"]["K"], "djE=");
         assert!(m.get("stringData").is_none());
         assert_eq!(m["metadata"]["labels"][MANAGED_BY_LABEL], MANAGER);
