@@ -628,6 +628,12 @@ mod tests {
             msg.contains("ExternalSecret/weather") && msg.contains("--force"),
             "{msg}"
         );
+        // An owner reference has its own advice: --force drops it.
+        assert!(
+            msg.contains("is owned by ExternalSecret/weather")
+                && msg.contains("(and drop its owner reference)"),
+            "{msg}"
+        );
         assert!(check_takeover(&live, true).is_ok());
         live.immutable = Some(true);
         let msg = check_takeover(&live, true).unwrap_err().message("s", "ns");
