@@ -643,5 +643,16 @@ mod tests {
             "ServiceAccount a/ci"
         );
         assert_eq!(subject_text("User", "alice", None), "User alice");
+        let grant = |kind: &str, name: &str, namespace: Option<&str>| Grant {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: namespace.map(str::to_string),
+            verbs: vec!["get".into()],
+            resource_names: vec![],
+            via: "RoleBinding/x -> Role/y".into(),
+        };
+        assert!(!grant("User", "alice", None).is_system());
+        assert!(!grant("ServiceAccount", "ci", Some("a")).is_system());
+        assert!(grant("ServiceAccount", "ctrl", Some("kube-system")).is_system());
     }
 }
