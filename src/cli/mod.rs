@@ -305,6 +305,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// argv[0] is any text (multi-byte characters before `.exe` included): the name is
+        /// cut at a character boundary or not at all, never with a panic.
+        #[test]
+        fn any_argv0_gives_a_program_name(stem in "\\PC{0,8}", ext in "(\\.[eE][xX][eE]|\\PC{0,4})") {
+            let name = format!("{stem}{ext}");
+            let got = program_name(name.as_ref());
+            if ext.eq_ignore_ascii_case(".exe") && !stem.contains('/') {
+                proptest::prop_assert_eq!(got, stem);
+            } else {
+                proptest::prop_assert!(got.len() <= name.len());
+            }
+        }
+    }
+
     /// Item 13 of #13: every boolean flag takes kubectl's forms, `--flag`, `--flag=true` and
     /// `--flag=false`: none is a clap `SetTrue` (which refuses a value), and each one parses
     /// its value with kubectl's [`parse_bool`].

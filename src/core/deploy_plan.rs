@@ -524,4 +524,53 @@ mod tests {
         assert_eq!(label_value("1.0.0+build").as_deref(), Some("1.0.0-build"));
         assert_eq!(label_value("--"), None);
     }
+
+    #[test]
+    fn a_name_may_have_63_characters_not_64() {
+        let at_limit = format!("a{}", "-b".repeat(31));
+        assert_eq!(at_limit.len(), 63);
+        assert!(is_dns1123_label(&at_limit));
+        assert!(!is_dns1123_label(&format!("{at_limit}c")));
+        assert!(!is_dns1123_label("w-") && !is_dns1123_label("") && !is_dns1123_label("Web"));
+        let err = build(&Inputs {
+            name: Some("___"),
+            image: Some("x:1"),
+            namespace: "ns".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(
+            err.contains("invalid name \"___\"") && !err.contains("use `"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn port_zero_an_empty_image_and_an_unknown_framework() {
+        let p = project("name: s\nframework: rust-axum\n");
+        let err = build(&Inputs {
+            port: Some(0),
+            ..inputs(&p)
+        })
+        .unwrap_err();
+        assert!(err.contains("--port must be between 1 and 65535"), "{err}");
+        let err = build(&Inputs {
+            image: Some(" "),
+            ..inputs(&p)
+        })
+        .unwrap_err();
+        assert!(err.contains("--image is empty"), "{err}");
+        let plan = build(&inputs(&p)).unwrap();
+        assert_eq!(plan.server.spec.deployment.cmd, None);
+        assert_eq!(plan.notes.len(), 1, "{:?}", plan.notes);
+        assert!(plan.notes[0].contains("unknown framework \"rust-axum\""));
+        // A name kmcp.yaml spells right needs no note.
+        assert!(
+            build(&inputs(&project("name: s\nframework: mcp-go\n")))
+                .unwrap()
+                .notes
+                .is_empty()
+        );
+        assert_eq!(Transport::parse(Some("HTTP")), Ok(Transport::Http));
+    }
 }

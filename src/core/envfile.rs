@@ -793,4 +793,18 @@ impl Parser<'_> {
 }
 
 // Tests: tests/envfile/ (the dialect, the issue #12 table, leaks, expansion, properties, and the
-// differential tests against dotenvy, python-dotenv and docker compose).
+// differential tests against dotenvy, python-dotenv and docker compose); below, what the
+// mutation run (tests/mutants.sh) showed they do not reach.
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_listed_in_file_order() {
+        let file = parse(Path::new(".env"), "B=1\nA=2\n# C=3\nD='x'\n").unwrap();
+        assert_eq!(file.keys().collect::<Vec<_>>(), ["B", "A", "D"]);
+        let empty = parse(Path::new(".env"), "# nothing\n").unwrap();
+        assert_eq!(empty.keys().count(), 0);
+    }
+}

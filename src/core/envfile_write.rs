@@ -339,7 +339,10 @@ mod props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        // 2000 cases unless PROPTEST_CASES says otherwise (tests/mutants.sh lowers it).
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2000)
+        ))]
         #[test]
         fn written_files_read_back_exactly(map in proptest::collection::btree_map(key(), value(), 0..8)) {
             let data: BTreeMap<String, Vec<u8>> =

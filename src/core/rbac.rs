@@ -636,4 +636,42 @@ mod tests {
         // dave may only view: no workload grant.
         assert!(!got.iter().any(|g| g.contains("dave")));
     }
+
+    #[test]
+    fn questions_name_the_resource_as_kubectl_does() {
+        let q = Question::new("get", "", "secrets", Some("ns"));
+        assert_eq!(
+            (q.verb.as_str(), q.group.as_str(), q.namespace.as_deref()),
+            ("get", "", Some("ns"))
+        );
+        assert_eq!(q.qualified_resource(), "secrets");
+        let q = Question::new("create", "kagent.dev", "mcpservers", None);
+        assert_eq!(q.qualified_resource(), "mcpservers.kagent.dev");
+        assert_eq!(q.namespace, None);
+    }
+
+    #[test]
+    fn only_system_names_and_kube_system_service_accounts_are_built_in() {
+        assert!(is_system("User", "system:kube-scheduler", None));
+        assert!(is_system("ServiceAccount", "ctrl", Some("kube-system")));
+        assert!(!is_system("ServiceAccount", "ci", Some("a")));
+        assert!(!is_system("User", "kube-system", None));
+        assert!(!is_system("Group", "ops", Some("kube-system")));
+        assert_eq!(
+            subject_text("ServiceAccount", "ci", Some("a")),
+            "ServiceAccount a/ci"
+        );
+        assert_eq!(subject_text("User", "alice", None), "User alice");
+        let grant = |kind: &str, name: &str, namespace: Option<&str>| Grant {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: namespace.map(str::to_string),
+            verbs: vec!["get".into()],
+            resource_names: vec![],
+            via: "RoleBinding/x -> Role/y".into(),
+        };
+        assert!(!grant("User", "alice", None).is_system());
+        assert!(!grant("ServiceAccount", "ci", Some("a")).is_system());
+        assert!(grant("ServiceAccount", "ctrl", Some("kube-system")).is_system());
+    }
 }

@@ -552,6 +552,8 @@ mod tests {
         assert_eq!(m["apiVersion"], "v1");
         assert_eq!(m["kind"], "Secret");
         assert_eq!(m["type"], "Opaque");
+        assert_eq!(m["metadata"]["name"], "s");
+        assert_eq!(m["metadata"]["namespace"], "ns");
         assert_eq!(m["data"]["K"], "djE=");
         assert!(m.get("stringData").is_none());
         assert_eq!(m["metadata"]["labels"][MANAGED_BY_LABEL], MANAGER);
@@ -624,6 +626,12 @@ mod tests {
         let msg = r.message("s", "ns");
         assert!(
             msg.contains("ExternalSecret/weather") && msg.contains("--force"),
+            "{msg}"
+        );
+        // An owner reference has its own advice: --force drops it.
+        assert!(
+            msg.contains("is owned by ExternalSecret/weather")
+                && msg.contains("(and drop its owner reference)"),
             "{msg}"
         );
         assert!(check_takeover(&live, true).is_ok());
@@ -706,5 +714,191 @@ mod tests {
         let mut s = synced;
         s.metadata.owner_references = Some(vec![Default::default()]);
         assert!(metadata_drift(&d, &s));
+    }
+
+    #[test]
+    fn from_env_file_takes_every_entry_and_debug_shows_no_value() {
+        let file = crate::core::envfile::parse(
+            std::path::Path::new(".env"),
+            "B=two\nA=one-secret-value\n",
+        )
+        .unwrap();
+        let d = Desired::from_env_file(&file, "s", "ns", "p", "staging", HashKey::new([1; 32]));
+        assert_eq!(d.data, map(&[("A", "one-secret-value"), ("B", "two")]));
+        assert_eq!((d.name.as_str(), d.namespace.as_str()), ("s", "ns"));
+        assert_eq!(
+            (d.project.as_str(), d.environment.as_str()),
+            ("p", "staging")
+        );
+        let debug = format!("{d:?}");
+        assert!(
+            debug.contains("\"ns\"") && debug.contains("[\"A\", \"B\"]"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("one-secret-value") && !debug.contains("two"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn exactly_1_mib_of_data_is_allowed() {
+        let value = "x".repeat(MAX_SECRET_BYTES - 1);
+        assert_eq!(desired(&[("K", &value)]).size(), MAX_SECRET_BYTES);
+        assert!(desired(&[("K", &value)]).check_size().is_ok());
+    }
+
+    #[test]
+    fn stored_size_counts_labels_and_both_hash_annotations_twice() {
+        let s = desired(&[("A", "1")]).stored_size();
+        // A small map entry takes key + value + 6 bytes (tags and lengths).
+        assert_eq!(s.data, 1 + 1 + 6);
+        assert_eq!(s.fields, 2 * (1 + 8));
+        // The fixed part; the labels managed-by=kubectl-kmcp (28 + 12), name=weather-server
+        // (22 + 14), environment=staging (20 + 7); each hash annotation (20 or 24 + 64) twice.
+        let labels = (28 + 12 + 6) + (22 + 14 + 6) + (20 + 7 + 6);
+        assert_eq!(
+            s.metadata,
+            1024 + labels + 2 * ((20 + 64 + 6) + (24 + 64 + 6))
+        );
+        assert_eq!(s.total(), s.data + s.fields + s.metadata);
+    }
+
+    #[test]
+    fn exactly_etcds_limit_is_allowed_one_byte_more_is_not() {
+        // One key of L bytes: its entry is L + 13 bytes (3-byte lengths), its ownership records
+        // 2 * (3 + 8), the metadata 1513 (see above): L + 1548 in all.
+        let fits = "x".repeat(ETCD_REQUEST_LIMIT - 1548);
+        let d = desired(&[("BIG", &fits)]);
+        assert_eq!(d.stored_size().total(), ETCD_REQUEST_LIMIT);
+        assert!(d.check_stored_size().is_ok());
+        let over = desired(&[("BIG", &format!("{fits}x"))]);
+        let err = over.check_stored_size().unwrap_err();
+        assert!(
+            err.contains(&format!("about {} bytes", ETCD_REQUEST_LIMIT + 1)),
+            "{err}"
+        );
+        assert!(!err.contains("xxx"), "{err}");
+    }
+
+    #[test]
+    fn label_values_are_valid_label_values() {
+        assert_eq!(label_value("My Project! (v2)"), "My-Project---v2");
+        assert_eq!(label_value("a_b.c-d"), "a_b.c-d");
+        assert_eq!(label_value("-.x_-"), "x");
+        assert_eq!(label_value("日本"), "");
+        let long = label_value(&"ab".repeat(50));
+        assert_eq!(long.len(), 63);
+        assert!(long.starts_with("abab") && long.ends_with('a'));
+    }
+
+    #[test]
+    fn changes_show_as_the_json_names() {
+        for change in [
+            Change::Added,
+            Change::Changed,
+            Change::Removed,
+            Change::Unchanged,
+        ] {
+            assert_eq!(
+                serde_json::to_value(change).unwrap(),
+                serde_json::Value::from(change.to_string())
+            );
+        }
+        assert_eq!(Change::Added.to_string(), "added");
+    }
+
+    #[test]
+    fn diff_lists_and_counts_each_change() {
+        let d = Diff::between(
+            &map(&[("A", "1"), ("B", "new"), ("C", "3"), ("E", "5")]),
+            &map(&[("B", "old"), ("C", "3"), ("D", "gone"), ("E", "5")]),
+        );
+        assert_eq!(d.with(Change::Added), ["A"]);
+        assert_eq!(d.with(Change::Changed), ["B"]);
+        assert_eq!(d.with(Change::Unchanged), ["C", "E"]);
+        assert_eq!(d.count(Change::Unchanged), 2);
+        assert_eq!(d.count(Change::Removed), 1);
+        assert_eq!(d.count(Change::Added), 1);
+    }
+
+    #[test]
+    fn owner_and_holder_name_the_other_tool() {
+        let mut live = Secret::default();
+        assert_eq!((owner_of(&live), holder_of(&live)), (None, None));
+        live.metadata.owner_references = Some(vec![OwnerReference {
+            api_version: "external-secrets.io/v1beta1".into(),
+            kind: "ExternalSecret".into(),
+            name: "weather".into(),
+            uid: "u".into(),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            owner_of(&live).as_deref(),
+            Some("ExternalSecret/weather (external-secrets.io/v1beta1)")
+        );
+        assert_eq!(
+            holder_of(&live).as_deref(),
+            Some("ExternalSecret/weather (external-secrets.io/v1beta1) (owner reference)")
+        );
+    }
+
+    #[test]
+    fn each_refusal_says_why_and_what_to_do() {
+        let held = Refusal::Held(ownership::Holder {
+            tool: "External Secrets".into(),
+            evidence: "field manager \"external-secrets\"".into(),
+        });
+        let msg = held.message("s", "ns");
+        assert!(
+            msg.starts_with("secret \"s\" in namespace \"ns\" is written by External Secrets (field manager \"external-secrets\")")
+                && msg.contains("remove the Secret from External Secrets and re-run with --force"),
+            "{msg}"
+        );
+        let wrong = Refusal::WrongType {
+            type_: "kubernetes.io/tls".into(),
+        };
+        let msg = wrong.message("s", "ns");
+        assert!(
+            msg.contains("has type \"kubernetes.io/tls\", not Opaque"),
+            "{msg}"
+        );
+        assert!(msg.contains("`kubectl delete secret s -n ns`"), "{msg}");
+    }
+
+    #[test]
+    fn takeover_patch_drops_owner_references_only_when_there_are_some() {
+        let d = desired(&[("A", "1")]);
+        let mut live = Secret::default();
+        let ops = takeover_patch(&d, &live, "1");
+        assert_eq!(ops.as_array().unwrap().len(), 4, "{ops}");
+        live.metadata.owner_references = Some(vec![]);
+        assert_eq!(takeover_patch(&d, &live, "1").as_array().unwrap().len(), 4);
+        live.metadata.owner_references = Some(vec![Default::default()]);
+        let ops = takeover_patch(&d, &live, "1");
+        assert_eq!(ops[4]["op"], "remove");
+        assert_eq!(ops[4]["path"], "/metadata/ownerReferences");
+        assert_eq!(ops[1]["value"]["A"], "MQ==");
+        assert_eq!(ops[2]["value"][NAME_LABEL], "weather-server");
+    }
+
+    #[test]
+    fn production_and_takeover_need_a_confirmation_too() {
+        let none = Diff::between(&map(&[("A", "1")]), &map(&[("A", "1")]));
+        assert!(confirmation_reasons("staging", &none, None).is_empty());
+        assert_eq!(
+            confirmation_reasons("prod", &none, Some("Helm")),
+            [
+                "write to the production environment \"prod\"",
+                "take the Secret over from Helm"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_json_pointer_token_escapes_tilde_and_slash() {
+        assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+        assert_eq!(pointer_token("~1"), "~01");
+        assert_eq!(pointer_token("KEY"), "KEY");
     }
 }

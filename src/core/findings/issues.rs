@@ -149,3 +149,72 @@ pub fn unreachable(context: &str, why: &str) -> Issue {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rbac::{Grant, WorkloadGrant};
+
+    fn reader(kind: &str, name: &str, names: &[&str]) -> Grant {
+        Grant {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: None,
+            verbs: vec!["get".into()],
+            resource_names: names.iter().map(|n| n.to_string()).collect(),
+            via: "RoleBinding/r -> Role/r".into(),
+        }
+    }
+
+    fn creator(name: &str, via: &str) -> WorkloadGrant {
+        WorkloadGrant {
+            kind: "User".into(),
+            name: name.into(),
+            namespace: None,
+            verbs: vec!["create".into()],
+            resources: vec!["pods".into()],
+            via: via.into(),
+        }
+    }
+
+    #[test]
+    fn effective_readers_are_creators_who_cannot_read_every_secret_directly() {
+        let access = NamespaceAccess {
+            context: None,
+            namespace: "a".into(),
+            user: None,
+            can_get: true,
+            can_list: true,
+            rbac_readable: true,
+            // bob reads every Secret; carol only one by name.
+            subjects: vec![
+                reader("User", "bob", &[]),
+                reader("User", "carol", &["web"]),
+            ],
+            workload_readers: vec![
+                creator("system:kube-controller-manager", "CRB/k"),
+                creator("bob", "RoleBinding/b"),
+                creator("carol", "RoleBinding/c1"),
+                creator("carol", "RoleBinding/c2"),
+                creator("dave", "RoleBinding/d"),
+            ],
+            read_with: None,
+            note: None,
+        };
+        let referenced = BTreeMap::from([("a".to_string(), BTreeSet::from(["web".to_string()]))]);
+        let got: Vec<(String, Option<String>)> = effective_readers(&[access], &referenced)
+            .into_iter()
+            .map(|i| (i.name, i.field))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "carol".to_string(),
+                    Some("RoleBinding/c1; RoleBinding/c2".to_string())
+                ),
+                ("dave".to_string(), Some("RoleBinding/d".to_string())),
+            ]
+        );
+    }
+}
