@@ -217,4 +217,51 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_plaintext_fix_fits_the_kind_of_server() {
+        use crate::core::plaintext::{Plain, Strength};
+        let server = |kind: &'static str| Server {
+            kind,
+            namespace: "ns".into(),
+            name: "s".into(),
+            references: Vec::new(),
+            plaintext: vec![Plain {
+                field: "spec.x".into(),
+                key: Some("TOKEN".into()),
+                reason: "its name",
+                strength: Strength::Name,
+            }],
+            service_account: None,
+        };
+        let issues = plaintext(&[
+            server(crate::core::remote::KIND),
+            server(crate::core::mcpserver::KIND),
+        ]);
+        assert_eq!(issues.len(), 2);
+        // A RemoteMCPServer has no env file and no secretRefs: its headers take valueFrom.
+        assert!(
+            issues[0].message.contains("valueFrom: {type: Secret"),
+            "{}",
+            issues[0].message
+        );
+        assert!(
+            !issues[0].message.contains("secretRefs"),
+            "{}",
+            issues[0].message
+        );
+        // An MCPServer's plain value goes to the env file and its Secret.
+        assert!(
+            issues[1].message.contains("kubectl kmcp secrets sync ENV"),
+            "{}",
+            issues[1].message
+        );
+        assert!(
+            !issues[1].message.contains("valueFrom"),
+            "{}",
+            issues[1].message
+        );
+        assert_eq!(issues[0].severity, Severity::Warning);
+        assert_eq!(issues[0].key.as_deref(), Some("TOKEN"));
+    }
 }
