@@ -453,3 +453,177 @@ fn plaintext_and_effective_reader_issues() {
     assert!(!format!("{found:?}").contains("sk-abc"));
     assert!(!format!("{found:?}").contains("long-enough"));
 }
+
+/// Servers whose findings have every severity, a RemoteMCPServer, and one issue.
+fn summary_fixture() -> (Vec<Server>, Secrets, Vec<Issue>) {
+    let servers = vec![
+        server(
+            "a",
+            "web",
+            json!({"secretRefs": [{"name": "web-secrets"}, {"name": "gone"}],
+                   "imagePullSecrets": [{"name": "regcred"}]}),
+        ),
+        server("a", "two", json!({"secretRefs": [{"name": "gone-2"}]})),
+        Server::from_remote_json(
+            &json!({"metadata": {"namespace": "a", "name": "remote"}, "spec": {}}),
+        ),
+    ];
+    let mut secrets = Secrets::default();
+    secrets.insert("a", "web-secrets", info(&["K"], true));
+    secrets.insert("a", "regcred", info(&[".dockerconfigjson"], false));
+    secrets.insert("a", "gone", SecretState::Absent);
+    secrets.insert("a", "gone-2", SecretState::Absent);
+    let issue = Issue {
+        context: None,
+        namespace: "a".into(),
+        kind: "MCPServer".into(),
+        name: "web".into(),
+        field: None,
+        key: None,
+        status: Status::PlaintextSecret,
+        severity: Severity::Warning,
+        message: String::new(),
+    };
+    (servers, secrets, vec![issue])
+}
+
+#[test]
+fn the_summary_counts_servers_references_secrets_and_each_severity() {
+    let (servers, secrets, issues) = summary_fixture();
+    let findings = evaluate(&servers, &secrets, &ProjectContext::default());
+    let sum = Summary::of(&servers, &findings, &issues);
+    assert_eq!(
+        sum,
+        Summary {
+            servers: 3,
+            remote_servers: 1,
+            findings: 1,
+            references: 4,
+            secrets: 4,
+            ok: 1,
+            warnings: 2,
+            errors: 2,
+        }
+    );
+    // Counted later, from a summary of the servers alone: the same counts.
+    let mut later = Summary::of(&servers, &[], &[]);
+    later.count(&findings, &issues);
+    assert_eq!(later, sum);
+    // Evaluating while freeing the servers gives the same findings.
+    assert_eq!(
+        evaluate_owned(servers.clone(), &secrets, &ProjectContext::default()),
+        findings
+    );
+}
+
+#[test]
+fn fleet_summaries_add_field_by_field() {
+    let mut a = Summary {
+        servers: 3,
+        remote_servers: 4,
+        findings: 5,
+        references: 6,
+        secrets: 7,
+        ok: 8,
+        warnings: 9,
+        errors: 10,
+    };
+    a.add(&Summary {
+        servers: 5,
+        remote_servers: 6,
+        findings: 7,
+        references: 8,
+        secrets: 9,
+        ok: 10,
+        warnings: 11,
+        errors: 12,
+    });
+    assert_eq!(
+        a,
+        Summary {
+            servers: 8,
+            remote_servers: 10,
+            findings: 12,
+            references: 14,
+            secrets: 16,
+            ok: 18,
+            warnings: 20,
+            errors: 22,
+        }
+    );
+}
+
+#[test]
+fn the_worst_severity_of_a_summary() {
+    let s = |warnings, errors| Summary {
+        warnings,
+        errors,
+        ..Summary::default()
+    };
+    assert_eq!(s(0, 0).worst(), Severity::Ok);
+    assert_eq!(s(1, 0).worst(), Severity::Warning);
+    assert_eq!(s(0, 1).worst(), Severity::Error);
+    assert_eq!(s(3, 2).worst(), Severity::Error);
+}
+
+#[test]
+fn a_missing_ca_bundle_is_created_from_its_file_and_a_sync_hint_names_the_namespace() {
+    let remote = Server::from_remote_json(&json!({
+        "metadata": {"namespace": "a", "name": "r"},
+        "spec": {"tls": {"caCertSecretRef": "ca", "caCertSecretKey": "bundle.pem"}}
+    }));
+    let mut secrets = Secrets::default();
+    secrets.insert("a", "ca", SecretState::Absent);
+    let f = one(&[remote], &secrets, &ProjectContext::default());
+    assert!(
+        f.message
+            .contains("agents cannot connect to the remote server"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("`kubectl create secret generic ca -n a --from-file=bundle.pem=ca.crt`"),
+        "{}",
+        f.message
+    );
+    // A missing image pull Secret: the image cannot be pulled.
+    let s = [server(
+        "a",
+        "web",
+        json!({"imagePullSecrets": [{"name": "regcred"}]}),
+    )];
+    let mut secrets = Secrets::default();
+    secrets.insert("a", "regcred", SecretState::Absent);
+    let f = one(&s, &secrets, &ProjectContext::default());
+    assert!(
+        f.message
+            .contains("the image cannot be pulled from a private registry"),
+        "{}",
+        f.message
+    );
+    // kmcp.yaml's environment without a namespace: the hint needs -n.
+    let project = ProjectContext {
+        secrets: vec![ProjectSecret {
+            environment: "dev".into(),
+            secret: "gone".into(),
+            namespace: None,
+            line: 3,
+        }],
+        ..ProjectContext::default()
+    };
+    let s = [server(
+        "a",
+        "web",
+        json!({"secretRefs": [{"name": "gone"}]}),
+    )];
+    let mut secrets = Secrets::default();
+    secrets.insert("a", "gone", SecretState::Absent);
+    let f = one(&s, &secrets, &project);
+    assert!(f.message.contains("the pod cannot start"), "{}", f.message);
+    assert!(
+        f.message.contains("`kubectl kmcp secrets sync dev -n a`"),
+        "{}",
+        f.message
+    );
+}
