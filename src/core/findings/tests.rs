@@ -627,3 +627,17 @@ fn a_missing_ca_bundle_is_created_from_its_file_and_a_sync_hint_names_the_namesp
         f.message
     );
 }
+
+#[test]
+fn a_long_list_is_cut_after_three_names() {
+    assert_eq!(quote_list(&[]), "");
+    assert_eq!(quote_list(&["a", "b", "c"]), r#""a", "b", "c""#);
+    assert_eq!(
+        quote_list(&["a", "b", "c", "d"]),
+        r#""a", "b", "c" and 1 more"#
+    );
+    assert_eq!(
+        quote_list(&["a", "b", "c", "d", "e"]),
+        r#""a", "b", "c" and 2 more"#
+    );
+}
