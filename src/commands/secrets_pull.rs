@@ -131,12 +131,7 @@ fn refuse_overwrite(
             )));
         }
     };
-    let in_file: std::collections::BTreeMap<String, Vec<u8>> = existing
-        .entries
-        .iter()
-        .map(|e| (e.key.clone(), e.value.as_bytes().to_vec()))
-        .collect();
-    let diff = Diff::between(data, &in_file);
+    let diff = Diff::between(data, &secret_plan::file_data(&existing));
     if !diff.data_changes() {
         println!(
             "{} already holds the Secret's {} keys; nothing was written",

@@ -50,6 +50,14 @@ impl std::fmt::Debug for Desired {
     }
 }
 
+/// The Secret data an env file stands for: each key with its value's bytes.
+pub fn file_data(file: &EnvFile) -> BTreeMap<String, Vec<u8>> {
+    file.entries
+        .iter()
+        .map(|e| (e.key.clone(), e.value.as_bytes().to_vec()))
+        .collect()
+}
+
 impl Desired {
     /// The Secret that holds exactly the env file's entries.
     pub fn from_env_file(
@@ -65,11 +73,7 @@ impl Desired {
             namespace: namespace.to_string(),
             project: project.to_string(),
             environment: environment.to_string(),
-            data: file
-                .entries
-                .iter()
-                .map(|e| (e.key.clone(), e.value.as_bytes().to_vec()))
-                .collect(),
+            data: file_data(file),
             hash_key,
         }
     }

@@ -176,7 +176,9 @@ async fn plan<'p>(global: &KubeFlags, project: &Project, env: &'p Environment) -
         .namespace_for(env, global.namespace.as_deref(), context_ns)
         .map_err(|e| named(e.into()))?;
     desired.namespace = ns;
-    let live = read_live(&conn, &desired).await.map_err(named)?;
+    let live = read_live(&conn, &desired.namespace, &desired.name)
+        .await
+        .map_err(named)?;
     // A Secret keeps its hash key across syncs (as `sync` does).
     if let Some(key) = live.as_ref().and_then(secret_plan::HashKey::of) {
         desired.hash_key = key;

@@ -1,13 +1,10 @@
 //! `kubectl kmcp secrets diff <environment>`: the key-level diff of sync's plan, written nowhere.
 //! Exit 0 when the Secret holds exactly the file's keys and values, 1 when it does not (as
 //! `kubectl diff` and `git diff --exit-code`). Keys and change kinds only, never a value.
-use k8s_openapi::api::core::v1::Secret;
-use kube::Api;
 use serde::Serialize;
 
-use super::load_env_file;
+use super::{load_env_file, read_live, say_target};
 use crate::cli::{DiffArgs, KubeFlags};
-use crate::client::Action;
 use crate::core::secret_plan::{self, Diff, KeyChange};
 use crate::error::{Outcome, Result};
 use crate::render::{self, Format};
@@ -39,26 +36,10 @@ pub async fn run(global: &KubeFlags, args: DiffArgs) -> Result<Outcome> {
     let conn = global.for_environment(env).connect().await?;
     let context_ns = conn.context_namespace();
     let (ns, _) = project.namespace_for(env, global.namespace.as_deref(), context_ns)?;
-    let context = conn
-        .context
-        .as_deref()
-        .map(|c| format!(" (context {c})"))
-        .unwrap_or_default();
-    render::diagnostic(&format!("Secret {secret_name} in namespace {ns}{context}"));
-    let api: Api<Secret> = Api::namespaced(conn.client.clone(), &ns);
-    let live = conn
-        .call(
-            Action::new("get", "secrets", Some(&ns)).named(&secret_name),
-            api.get_opt(&secret_name),
-        )
-        .await?;
-    let desired: std::collections::BTreeMap<String, Vec<u8>> = file
-        .entries
-        .iter()
-        .map(|e| (e.key.clone(), e.value.as_bytes().to_vec()))
-        .collect();
+    say_target(&conn, &secret_name, &ns);
+    let live = read_live(&conn, &ns, &secret_name).await?;
     let diff = Diff::between(
-        &desired,
+        &secret_plan::file_data(&file),
         &live
             .as_ref()
             .map(secret_plan::live_data)

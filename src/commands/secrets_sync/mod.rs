@@ -99,15 +99,8 @@ pub async fn run(global: &KubeFlags, args: SyncArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     };
 
-    let context = conn
-        .context
-        .as_deref()
-        .map(|c| format!(" (context {c})"))
-        .unwrap_or_default();
-    render::diagnostic(&format!(
-        "Secret {secret_name} in namespace {namespace}{context}"
-    ));
-    let live = read_live(&conn, &desired).await?;
+    say_target(&conn, &secret_name, &namespace);
+    let live = read_live(&conn, &desired.namespace, &desired.name).await?;
     sync(&conn, &args, env, &file, &desired, live, format).await
 }
 
@@ -158,11 +151,22 @@ pub(super) fn planned_secret(
     Ok(desired)
 }
 
-/// The live Secret a sync compares with and writes over: its resourceVersion is the
-/// precondition of the write, so a change made after this read is refused (409), not
-/// overwritten.
-pub(super) async fn read_live(conn: &Connection, desired: &Desired) -> Result<Option<Secret>> {
-    let (ns, name) = (desired.namespace.as_str(), desired.name.as_str());
+/// Says on stderr which Secret, namespace and context the command acts on.
+pub(super) fn say_target(conn: &Connection, secret: &str, namespace: &str) {
+    let context = conn
+        .context
+        .as_deref()
+        .map(|c| format!(" (context {c})"))
+        .unwrap_or_default();
+    render::diagnostic(&format!(
+        "Secret {secret} in namespace {namespace}{context}"
+    ));
+}
+
+/// The live Secret a sync compares with and writes over (and diff compares with): its
+/// resourceVersion is the precondition of the write, so a change made after this read is
+/// refused (409), not overwritten.
+pub(super) async fn read_live(conn: &Connection, ns: &str, name: &str) -> Result<Option<Secret>> {
     let api: Api<Secret> = Api::namespaced(conn.client.clone(), ns);
     conn.call(
         Action::new("get", "secrets", Some(ns)).named(name),
