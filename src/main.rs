@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     restore_sigpipe();
+    limit_malloc_arenas();
     let cli = kubectl_kmcp::cli::parse();
     kubectl_kmcp::logging::init(cli.global.verbosity);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -34,5 +35,17 @@ fn restore_sigpipe() {
     // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid action.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// At most two glibc malloc arenas. glibc gives each thread that allocates its own arena, and
+/// memory freed into one arena is not reused by another: audit decodes 20,000 servers on two
+/// threads and evaluates them on a third, and its peak memory was 64-66 MB with one arena per
+/// thread, 57-58 MB with two (54-55 with one, at the cost of threads waiting for its lock).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }

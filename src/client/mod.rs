@@ -12,6 +12,7 @@ use crate::error::{ApiError, Error, Result};
 
 pub mod access;
 pub mod connect;
+pub mod split;
 pub mod stream;
 
 pub use connect::KubeconfigView;

@@ -215,16 +215,30 @@ pub enum SecretState {
 /// map was not read (its namespace was not in the audit's reach).
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
-    pub by_namespace: BTreeMap<String, BTreeMap<String, SecretState>>,
+    by_namespace: BTreeMap<String, BTreeMap<String, SecretState>>,
+    /// By name, the namespaces where a Secret of that name is present: what
+    /// [`Secrets::present_elsewhere`] asks for each missing Secret, without a look into every
+    /// namespace (a fleet has thousands of missing references and hundreds of namespaces).
+    present: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Secrets {
     /// Records what was read of the Secret `namespace/name`.
     pub fn insert(&mut self, namespace: &str, name: &str, state: SecretState) {
-        self.by_namespace
-            .entry(namespace.to_string())
-            .or_default()
-            .insert(name.to_string(), state);
+        let namespaces = match self.present.get_mut(name) {
+            Some(namespaces) => namespaces,
+            None => self.present.entry(name.to_string()).or_default(),
+        };
+        if matches!(state, SecretState::Present(_)) {
+            namespaces.insert(namespace.to_string());
+        } else {
+            namespaces.remove(namespace);
+        }
+        let secrets = match self.by_namespace.get_mut(namespace) {
+            Some(secrets) => secrets,
+            None => self.by_namespace.entry(namespace.to_string()).or_default(),
+        };
+        secrets.insert(name.to_string(), state);
     }
 
     /// What was read of `namespace/name`; `None` when it was not read.
@@ -234,11 +248,12 @@ impl Secrets {
 
     /// The other namespaces where a Secret of this name was seen.
     pub fn present_elsewhere(&self, namespace: &str, name: &str) -> Vec<&str> {
-        self.by_namespace
-            .iter()
-            .filter(|(ns, _)| ns.as_str() != namespace)
-            .filter(|(_, m)| matches!(m.get(name), Some(SecretState::Present(_))))
-            .map(|(ns, _)| ns.as_str())
+        self.present
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|ns| *ns != namespace)
             .collect()
     }
 }
@@ -260,13 +275,18 @@ pub struct Server {
 impl Server {
     /// Reads an MCPServer from its JSON form (tolerant of unknown and missing fields).
     pub fn from_json(value: &serde_json::Value) -> Server {
+        Server::mcpserver(meta_str(value, "namespace"), meta_str(value, "name"), value)
+    }
+
+    /// An MCPServer at `namespace/name`, from an object of which only `spec` is read.
+    pub fn mcpserver(namespace: String, name: String, object: &serde_json::Value) -> Server {
         Server {
             kind: crate::core::mcpserver::KIND,
-            namespace: meta_str(value, "namespace"),
-            name: meta_str(value, "name"),
-            references: crate::core::mcpserver::references(value),
-            plaintext: crate::core::plaintext::scan_mcpserver(value),
-            service_account: value["spec"]["deployment"]["serviceAccountName"]
+            namespace,
+            name,
+            references: crate::core::mcpserver::references(object),
+            plaintext: crate::core::plaintext::scan_mcpserver(object),
+            service_account: object["spec"]["deployment"]["serviceAccountName"]
                 .as_str()
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
@@ -275,12 +295,18 @@ impl Server {
 
     /// Reads a kagent RemoteMCPServer from its JSON form.
     pub fn from_remote_json(value: &serde_json::Value) -> Server {
+        Server::remote(meta_str(value, "namespace"), meta_str(value, "name"), value)
+    }
+
+    /// A kagent RemoteMCPServer at `namespace/name`, from an object of which only `spec` is
+    /// read.
+    pub fn remote(namespace: String, name: String, object: &serde_json::Value) -> Server {
         Server {
             kind: crate::core::remote::KIND,
-            namespace: meta_str(value, "namespace"),
-            name: meta_str(value, "name"),
-            references: crate::core::remote::references(value),
-            plaintext: crate::core::remote::plaintext(value),
+            namespace,
+            name,
+            references: crate::core::remote::references(object),
+            plaintext: crate::core::remote::plaintext(object),
             service_account: None,
         }
     }

@@ -2,7 +2,7 @@
 //! (without their values) and the access of the current user and of everyone else.
 use std::collections::{BTreeMap, BTreeSet};
 
-use kube::api::ListParams;
+use kube::api::{GetParams, ListParams};
 use kube::core::Request;
 use serde::Deserialize;
 use tokio::sync::mpsc::UnboundedSender;
@@ -27,21 +27,45 @@ fn collection(group: &str, version: &str, plural: &str, namespace: Option<&str>)
     }
 }
 
-/// Reduces each item with `reduce` and tells `seen` what the server needs read, at once (the
-/// reads start while the list still streams in).
-fn announcing(
-    reduce: fn(&serde_json::Value) -> Server,
-    seen: UnboundedSender<Seen>,
-) -> impl Fn(&serde_json::Value) -> Server + Send + Sync + Clone + 'static {
+/// What is decoded of each listed server: where it is, and its spec. The rest (managedFields,
+/// annotations, status) is skipped while the list is read, never built into a JSON value:
+/// that is most of what decoding a list costs.
+#[derive(Deserialize)]
+struct Listed {
+    #[serde(default)]
+    metadata: RawName,
+    #[serde(default)]
+    spec: serde_json::Value,
+}
+
+/// How a listed server is read: `Server::mcpserver` or `Server::remote`.
+type Reader = fn(String, String, &serde_json::Value) -> Server;
+
+/// Reads each listed server with `read`.
+fn reducing(read: Reader) -> impl Fn(Listed) -> Server + Send + Sync + Clone + 'static {
     move |item| {
-        let server = reduce(item);
+        let spec = serde_json::Value::Object(serde_json::Map::from_iter([(
+            "spec".to_string(),
+            item.spec,
+        )]));
+        read(item.metadata.namespace, item.metadata.name, &spec)
+    }
+}
+
+/// Tells `seen` what each batch of arriving servers needs read, at once (the reads start while
+/// the list still streams in).
+fn announcing(seen: UnboundedSender<Vec<Seen>>) -> impl FnMut(&[Server]) + Send + Clone + 'static {
+    move |servers| {
+        let batch = servers
+            .iter()
+            .map(|server| Seen {
+                namespace: server.namespace.clone(),
+                secrets: server.references.iter().map(|r| r.secret.clone()).collect(),
+                service_account: server.service_account.clone(),
+            })
+            .collect();
         // The receiver stops only when the audit failed: nothing left to tell.
-        let _ = seen.send(Seen {
-            namespace: server.namespace.clone(),
-            secrets: server.references.iter().map(|r| r.secret.clone()).collect(),
-            service_account: server.service_account.clone(),
-        });
-        server
+        let _ = seen.send(batch);
     }
 }
 
@@ -52,7 +76,7 @@ pub async fn list_servers(
     conn: &Connection,
     namespace: Option<&str>,
     selector: Option<&str>,
-    seen: UnboundedSender<Seen>,
+    seen: UnboundedSender<Vec<Seen>>,
 ) -> Result<Vec<Server>> {
     let path = collection(
         mcpserver::GROUP,
@@ -67,7 +91,8 @@ pub async fn list_servers(
         &path,
         selector,
         "the MCPServers",
-        announcing(Server::from_json, seen),
+        reducing(Server::mcpserver),
+        announcing(seen),
     )
     .await
     {
@@ -101,7 +126,7 @@ pub async fn list_remote_servers(
     namespace: Option<&str>,
     selector: Option<&str>,
     notes: &mut Vec<String>,
-    seen: UnboundedSender<Seen>,
+    seen: UnboundedSender<Vec<Seen>>,
 ) -> Result<Vec<Server>> {
     for version in ["v1alpha3", remote::VERSION] {
         let path = collection(remote::GROUP, version, remote::PLURAL, namespace);
@@ -112,7 +137,8 @@ pub async fn list_remote_servers(
             &path,
             selector,
             "the RemoteMCPServers",
-            announcing(Server::from_remote_json, seen.clone()),
+            reducing(Server::remote),
+            announcing(seen.clone()),
         )
         .await;
         match listed {
@@ -147,7 +173,7 @@ struct RawServiceAccount {
     image_pull_secrets: Vec<RawName>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct RawName {
     #[serde(default)]
     name: String,
@@ -233,8 +259,9 @@ pub async fn secret_names(
 /// One Secret: present (keys and metadata only), absent, or forbidden with the
 /// `kubectl auth can-i` line that checks it.
 pub async fn get_secret(conn: &Connection, ns: &str, name: &str) -> Result<SecretState> {
+    // From the watch cache, as the lists (`resourceVersion=0`): no read from etcd per Secret.
     let request = Request::new(format!("/api/v1/namespaces/{ns}/secrets"))
-        .get(name, &Default::default())
+        .get(name, &GetParams::any())
         .map_err(|e| Error::Failed(e.to_string()))?;
     let action = Action::new("get", "secrets", Some(ns)).named(name);
     match conn

@@ -20,7 +20,7 @@ use crate::core::rbac::Question;
 use crate::error::Result;
 use crate::render::progress::Progress;
 
-/// What a server needs read, sent by the list's parser as each server arrives.
+/// What a server needs read, sent by the list's parser as servers arrive (a batch at a time).
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub namespace: String,
@@ -161,12 +161,15 @@ impl Plan {
     /// Secret `name` is wanted in `ns`; `referenced`: a server of `ns` references it (else
     /// kmcp.yaml syncs it there, for the namespace-mismatch check).
     fn want(&mut self, ns: &str, name: &str, referenced: bool) {
+        // Most servers reference what others of their namespace did: look before allocating.
         if referenced {
-            self.out
-                .referenced
-                .entry(ns.to_string())
-                .or_default()
-                .insert(name.to_string());
+            let names = match self.out.referenced.get_mut(ns) {
+                Some(names) => names,
+                None => self.out.referenced.entry(ns.to_string()).or_default(),
+            };
+            if !names.contains(name) {
+                names.insert(name.to_string());
+            }
         }
         if !self.namespaces.contains_key(ns) {
             // Its names: from the list of every namespace, or a list of its own.
@@ -195,7 +198,7 @@ impl Plan {
         };
         let review = referenced && !entry.reviewed;
         entry.reviewed |= referenced;
-        let new = entry.wanted.insert(name.to_string());
+        let new = !entry.wanted.contains(name) && entry.wanted.insert(name.to_string());
         let names = match &entry.names {
             Names::Asked => None,
             Names::Listed(names) => Some(names.contains(name)),
@@ -356,7 +359,7 @@ impl Plan {
 /// (for the namespace-mismatch check).
 pub async fn run(
     conn: &Connection,
-    mut seen: UnboundedReceiver<Seen>,
+    mut seen: UnboundedReceiver<Vec<Seen>>,
     all_namespaces: bool,
     project: &ProjectContext,
     progress: &Progress,
@@ -376,7 +379,7 @@ pub async fn run(
         }
         tokio::select! {
             s = seen.recv(), if listing => match s {
-                Some(s) => plan.seen(s),
+                Some(batch) => batch.into_iter().for_each(|s| plan.seen(s)),
                 None => {
                     listing = false;
                     // kmcp.yaml's Secrets, in their environments' namespaces.

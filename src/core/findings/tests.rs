@@ -641,3 +641,49 @@ fn a_long_list_is_cut_after_three_names() {
         r#""a", "b", "c" and 2 more"#
     );
 }
+
+#[test]
+fn present_elsewhere_names_the_other_namespaces_where_the_secret_is_now_present() {
+    let mut secrets = Secrets::default();
+    secrets.insert("c", "env", info(&["K"], true));
+    secrets.insert("a", "env", info(&["K"], true));
+    secrets.insert("b", "env", SecretState::Absent);
+    secrets.insert("d", "env", SecretState::Forbidden { check: "x".into() });
+    secrets.insert("a", "other", info(&["K"], true));
+    assert_eq!(secrets.present_elsewhere("b", "env"), ["a", "c"]);
+    assert_eq!(secrets.present_elsewhere("a", "env"), ["c"]);
+    assert!(secrets.present_elsewhere("a", "gone").is_empty());
+    // A later read replaces the earlier one, in the index too.
+    secrets.insert("c", "env", SecretState::Absent);
+    secrets.insert("b", "env", info(&["K"], true));
+    assert_eq!(secrets.present_elsewhere("d", "env"), ["a", "b"]);
+    assert_eq!(secrets.get("c", "env"), Some(&SecretState::Absent));
+}
+
+#[test]
+fn a_server_read_from_its_spec_alone_is_the_server_read_from_the_whole_object() {
+    let spec = json!({"deployment": {
+        "secretRefs": [{"name": "env"}],
+        "env": {"OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwx"},
+        "serviceAccountName": "runner"
+    }});
+    let whole = Server::from_json(&json!({
+        "metadata": {"namespace": "a", "name": "web", "managedFields": [{"manager": "x"}]},
+        "spec": spec.clone(),
+        "status": {"conditions": []}
+    }));
+    let alone = Server::mcpserver("a".into(), "web".into(), &json!({ "spec": spec }));
+    assert_eq!(format!("{whole:?}"), format!("{alone:?}"));
+    assert_eq!(alone.references.len(), 1);
+    assert_eq!(alone.plaintext.len(), 1);
+    assert_eq!(alone.service_account.as_deref(), Some("runner"));
+    let spec = json!({"url": "https://x", "headersFrom": [
+        {"name": "Authorization", "valueFrom": {"type": "Secret", "name": "tok", "key": "t"}}
+    ]});
+    let whole = Server::from_remote_json(&json!({
+        "metadata": {"namespace": "a", "name": "api"}, "spec": spec.clone()
+    }));
+    let alone = Server::remote("a".into(), "api".into(), &json!({ "spec": spec }));
+    assert_eq!(format!("{whole:?}"), format!("{alone:?}"));
+    assert_eq!(alone.references.len(), 1);
+}
