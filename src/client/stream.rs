@@ -191,11 +191,9 @@ where
             items.extend(batch);
         }
         let next = match meta {
-            Some(bytes) => {
-                serde_json::from_slice::<ListMeta>(&bytes)
-                    .map_err(|e| item_error(what, items.len(), e))?
-                    .next
-            }
+            Some(bytes) => serde_json::from_slice::<Option<ListMeta>>(&bytes)
+                .map_err(|e| parse_error(&format!("{what} (its metadata)"), e))?
+                .and_then(|m| m.next),
             None => None,
         };
         Ok((items, next))
@@ -359,8 +357,13 @@ mod tests {
             // Every item in exactly one batch of at most BATCH.
             assert_eq!(batches, [5, BATCH, BATCH, BATCH]);
         }
-        let (names, next, batches) = read(r#"{"items":null,"metadata":{}}"#, 3).unwrap();
-        assert!(names.is_empty() && next.is_none() && batches.is_empty());
+        for text in [
+            r#"{"items":null,"metadata":{}}"#,
+            r#"{"items":[],"metadata":null}"#,
+        ] {
+            let (names, next, batches) = read(text, 3).unwrap();
+            assert!(names.is_empty() && next.is_none() && batches.is_empty());
+        }
     }
 
     #[test]
