@@ -97,9 +97,24 @@ impl Default for Splitter {
 impl Splitter {
     /// Reads one chunk of the answer, handing each complete piece to `out`.
     pub fn feed(&mut self, chunk: &[u8], out: &mut impl FnMut(Piece)) -> Result<(), SplitError> {
-        for &b in chunk {
+        let mut rest = chunk;
+        while let Some((&b, after)) = rest.split_first() {
+            if self.in_string && !self.escaped && !self.in_key {
+                // Most of a list is text inside strings: up to the next quote or backslash
+                // nothing but the piece changes, so that run is copied at once.
+                let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+                if run > 0 {
+                    if self.collecting() {
+                        self.piece.extend_from_slice(&rest[..run]);
+                    }
+                    self.offset += run;
+                    rest = &rest[run..];
+                    continue;
+                }
+            }
             self.byte(b, out)?;
             self.offset += 1;
+            rest = after;
         }
         Ok(())
     }
