@@ -807,4 +807,63 @@ mod tests {
         let empty = parse(Path::new(".env"), "# nothing\n").unwrap();
         assert_eq!(empty.keys().count(), 0);
     }
+
+    #[test]
+    fn a_key_of_exactly_253_characters_is_allowed() {
+        assert_eq!(check_secret_key(&"K".repeat(253)), Ok(()));
+        assert!(check_secret_key(&"K".repeat(254)).is_err());
+    }
+
+    #[test]
+    fn env_var_names_may_start_with_underscore_but_not_a_digit() {
+        assert!(is_env_var_name("_A"));
+        assert!(is_env_var_name("A_1"));
+        assert!(!is_env_var_name("1A"));
+        assert!(!is_env_var_name("-A"));
+        assert!(!is_env_var_name("A-B"));
+        assert!(!is_env_var_name(""));
+    }
+
+    /// Without `--from-file`: the environment's `file` when kmcp.yaml sets one (only that one,
+    /// and only inside the project directory), else `.env.<env>`; never `.env`.
+    #[test]
+    fn the_default_env_file_is_the_configured_one_or_env_dot_name() {
+        use crate::core::project::Project;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("proj");
+        std::fs::create_dir(&dir).unwrap();
+        let yaml = "name: web\nsecrets:\n  plain:\n    provider: env\n  custom:\n    provider: env\n    file: custom.env\n  outside:\n    provider: env\n    file: ../outside.env\n  gone:\n    provider: env\n    file: gone.env\n";
+        let project = Project::parse(&dir.join("kmcp.yaml"), yaml).unwrap();
+        let env = |name: &str| project.environment(name).unwrap().clone();
+        let touch = |path: PathBuf| std::fs::write(path, "A=1\n").unwrap();
+
+        assert_eq!(
+            env_file_candidates(&project, &env("plain")),
+            [dir.join(".env.plain")]
+        );
+        assert_eq!(
+            env_file_candidates(&project, &env("custom")),
+            [dir.join("custom.env")]
+        );
+        touch(dir.join(".env"));
+        assert_eq!(default_env_file(&project, &env("plain")), None);
+        touch(dir.join(".env.plain"));
+        assert_eq!(
+            default_env_file(&project, &env("plain")),
+            Some(dir.join(".env.plain"))
+        );
+        touch(dir.join("custom.env"));
+        touch(dir.join(".env.custom"));
+        assert_eq!(
+            default_env_file(&project, &env("custom")),
+            Some(dir.join("custom.env"))
+        );
+        // Outside the project directory: not used, even though it exists.
+        touch(root.path().join("outside.env"));
+        touch(dir.join(".env.outside"));
+        assert_eq!(default_env_file(&project, &env("outside")), None);
+        // A configured file that does not exist: no fallback to `.env.gone`.
+        touch(dir.join(".env.gone"));
+        assert_eq!(default_env_file(&project, &env("gone")), None);
+    }
 }
