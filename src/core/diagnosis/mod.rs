@@ -166,4 +166,22 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn one_failed_check_makes_the_outcome_a_failure() {
+        let mut f = healthy();
+        f.crd = Fetch::Got(false);
+        let checks = diagnose(&f);
+        assert_eq!(status_of(&checks, "crd"), CheckStatus::Fail);
+        assert!(any_failed(&checks));
+        // A warning alone is not a failure.
+        let mut f = healthy();
+        f.events = vec![event(serde_json::json!({
+            "involvedObject": {"kind": "MCPServer", "name": "weather"},
+            "type": "Warning", "reason": "Slow", "message": "m"
+        }))];
+        let checks = diagnose(&f);
+        assert_eq!(status_of(&checks, "pods"), CheckStatus::Warn);
+        assert!(!any_failed(&checks));
+    }
 }
