@@ -866,4 +866,21 @@ mod tests {
         touch(dir.join(".env.gone"));
         assert_eq!(default_env_file(&project, &env("gone")), None);
     }
+
+    /// A refused `$` is located by its column on its own line, counted in characters from 1
+    /// (the text around it may be part of a secret and is not shown).
+    #[test]
+    fn a_refused_reference_is_located_by_its_column_in_characters() {
+        let err = parse(Path::new(".env"), "A=1\nB=\u{e9}${NOPE}\n").unwrap_err();
+        match err {
+            EnvFileError::UnknownReference { line, column, .. } => {
+                assert_eq!((line, column), (2, 4));
+            }
+            other => panic!("{other}"),
+        }
+        let msg = parse(Path::new(".env"), "A=1\n  B = x$y\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("(column 8)"), "{msg}");
+    }
 }
