@@ -883,4 +883,39 @@ mod tests {
             .to_string();
         assert!(msg.contains("(column 8)"), "{msg}");
     }
+
+    /// A comment after a value is refused only when it holds a quote or a backslash AND more
+    /// than one blank comes before its `#` (where dotenvy may start a quoted value).
+    #[test]
+    fn a_comment_after_a_value_is_refused_only_for_both_reasons() {
+        let pairs = |text: &str| -> Vec<(String, String)> {
+            parse(Path::new(".env"), text)
+                .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+                .entries
+                .into_iter()
+                .map(|e| (e.key, e.value))
+                .collect()
+        };
+        assert_eq!(
+            pairs("A=x  # two blanks, plain\n"),
+            [("A".into(), "x".into())]
+        );
+        assert_eq!(pairs("A=x # it's one blank\n"), [("A".into(), "x".into())]);
+        let err = parse(Path::new(".env"), "A=x  # it's two\n").unwrap_err();
+        assert!(
+            err.to_string().contains("a comment that holds a quote"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_escaped_dollar_in_double_quotes_gets_its_own_reason() {
+        let err = parse(Path::new(".env"), "A=\"x\\$y\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`\\$` inside double quotes"), "{msg}");
+        assert!(
+            msg.contains("put the whole value in single quotes (A='...')"),
+            "{msg}"
+        );
+    }
 }
