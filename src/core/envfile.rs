@@ -918,4 +918,25 @@ mod tests {
             "{msg}"
         );
     }
+
+    /// `$NAME` without braces (a letter or `_` after the `$`) and any other bare `$` are
+    /// refused for different reasons.
+    #[test]
+    fn a_bare_dollar_is_told_apart_from_a_name_without_braces() {
+        let msg = |text: &str| parse(Path::new(".env"), text).unwrap_err().to_string();
+        for text in ["A=x$y\n", "A=x$_y\n"] {
+            assert!(
+                msg(text).contains("a `$` followed by a name without braces"),
+                "{text:?}: {}",
+                msg(text)
+            );
+        }
+        for text in ["A=x$1\n", "A=x$-\n"] {
+            assert!(
+                msg(text).contains("a `$` not followed by `{`"),
+                "{text:?}: {}",
+                msg(text)
+            );
+        }
+    }
 }
