@@ -939,4 +939,23 @@ mod tests {
             );
         }
     }
+
+    /// The expansion limit counts every byte: the keys and values so far, the key, the value
+    /// so far and the expansion. One byte over is refused, with a one-letter key too.
+    #[test]
+    fn the_expansion_limit_counts_the_key_and_everything_before() {
+        let big = MAX_BYTES / 2 - 1;
+        let at_limit = format!("A={}\nB=${{A}}\n", "x".repeat(big));
+        assert_eq!(
+            parse(Path::new(".env"), &at_limit).unwrap().entries[1]
+                .value
+                .len(),
+            big
+        );
+        // One more byte of key on line 1: B's expansion is one byte over.
+        let over = format!("AA={}\nB=${{AA}}\n", "x".repeat(big));
+        let err = parse(Path::new(".env"), &over).unwrap_err();
+        assert!(matches!(err, EnvFileError::Syntax { line: 2, .. }), "{err}");
+        assert!(err.to_string().contains("1 MiB"), "{err}");
+    }
 }
