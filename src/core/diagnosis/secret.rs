@@ -306,6 +306,27 @@ mod tests {
             secret.hint,
             "set `namespace: staging` under secrets.staging in kmcp.yaml, then `kubectl kmcp secrets sync staging`"
         );
+        // kmcp.yaml puts it in another namespace: the same fix.
+        if let Some(env) = &mut f.environment {
+            env.namespace = Some("other".into());
+        }
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert!(
+            secret
+                .hint
+                .starts_with("set `namespace: staging` under secrets.staging"),
+            "{}",
+            secret.hint
+        );
+        // In this namespace: `secrets sync` alone creates it.
+        if let Some(env) = &mut f.environment {
+            env.namespace = Some(NS.into());
+        }
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(
+            secret.hint,
+            "create it from the env file: `kubectl kmcp secrets sync staging`"
+        );
     }
 
     #[test]
