@@ -27,6 +27,10 @@
 #
 # Each file's outcomes are kept in target/mutants-report/<file>/ (cargo-mutants' outcomes.json),
 # so that a later run of other files adds to the report instead of replacing it.
+# The committed docs/mutation-report.md is the record: target/ is not kept (another worktree,
+# a removed checkout), so a file whose outcomes are not in the store keeps its row, its "stopped
+# early" line and its missed mutants from the report as it is on disk, and the totals count them.
+# A file run again replaces its row.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -117,6 +121,24 @@ python3 - "$store" docs/mutation-report.md <<'PY'
 import json, os, sys, collections, subprocess
 store, report = sys.argv[1], sys.argv[2]
 rows, missed, partial = [], [], []
+# The report on disk, before it is rewritten: its rows are the record of files whose outcomes
+# are not in the store. Row: | `file[ (stopped early)]` | caught | new | missed | timeout |
+# unviable | ratio | minutes |; missed: "- `file:line:col: ...`"; stopped: "- `file`: stopped ...".
+kept_rows, kept_missed, kept_partial = {}, [], []
+if os.path.exists(report):
+    section = None
+    for line in open(report).read().split("\n"):
+        if line.startswith("#"):
+            section = line.lstrip("#").strip()
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("| `") else []
+        if len(cells) == 8:
+            file = cells[0].strip("`").removesuffix(" (stopped early)")
+            kept_rows[file] = (cells[0].strip("`"), [int(c) for c in cells[1:6]], float(cells[7]) * 60)
+        elif section == "Missed mutants" and line.startswith("- `"):
+            kept_missed.append((line[3:].split(":", 1)[0], line))
+        elif line.startswith("- `") and "`: stopped after " in line:
+            kept_partial.append((line[3:].split("`", 1)[0], line))
 for d in sorted(os.listdir(store)):
     path = os.path.join(store, d, "mutants.out", "outcomes.json")
     if not os.path.exists(path):
@@ -147,6 +169,18 @@ for d in sorted(os.listdir(store)):
         name += " (stopped early)"
     if name:
         rows.append((name, counts, seconds, killed))
+stored = {name.removesuffix(" (stopped early)") for name, _, _, _ in rows}
+for file, (name, (caught, killed, miss, to, unv), seconds) in kept_rows.items():
+    if file not in stored:
+        counts = collections.Counter(CaughtMutant=caught, MissedMutant=miss, Timeout=to, Unviable=unv)
+        rows.append((name, counts, seconds, killed))
+missed += [line for file, line in kept_missed if file not in stored]
+partial += [line for file, line in kept_partial if file not in stored]
+rows.sort(key=lambda r: r[0])
+def position(line):  # "- `file:line:col: ...`": by file, then line and column as numbers
+    file, line_no, col, _ = (line[3:].split(":", 3) + ["", "", ""])[:4]
+    return (file, int(line_no) if line_no.isdigit() else 0, int(col) if col.isdigit() else 0)
+missed.sort(key=position)
 out = ["# Mutation report (cargo-mutants over src/core with the unit tests)", "",
        "Written by `tests/mutants.sh` (not part of CI). Caught = some unit test failed on the",
        "mutant; missed = every test passed; unviable = the mutant does not compile; the ratio is",
@@ -170,7 +204,7 @@ if partial:
 out += ["", "## Missed mutants", ""] + (missed or ["none"]) + [""]
 notes = "docs/mutation-notes.md"
 if os.path.exists(notes):
-    out += [open(notes).read()]
+    out += [open(notes).read().rstrip("\n")]
 open(report, "w").write("\n".join(out) + "\n")
 print("\n".join(out[8:8 + len(rows) + 2]))
 PY

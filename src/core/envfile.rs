@@ -807,4 +807,155 @@ mod tests {
         let empty = parse(Path::new(".env"), "# nothing\n").unwrap();
         assert_eq!(empty.keys().count(), 0);
     }
+
+    #[test]
+    fn a_key_of_exactly_253_characters_is_allowed() {
+        assert_eq!(check_secret_key(&"K".repeat(253)), Ok(()));
+        assert!(check_secret_key(&"K".repeat(254)).is_err());
+    }
+
+    #[test]
+    fn env_var_names_may_start_with_underscore_but_not_a_digit() {
+        assert!(is_env_var_name("_A"));
+        assert!(is_env_var_name("A_1"));
+        assert!(!is_env_var_name("1A"));
+        assert!(!is_env_var_name("-A"));
+        assert!(!is_env_var_name("A-B"));
+        assert!(!is_env_var_name(""));
+    }
+
+    /// Without `--from-file`: the environment's `file` when kmcp.yaml sets one (only that one,
+    /// and only inside the project directory), else `.env.<env>`; never `.env`.
+    #[test]
+    fn the_default_env_file_is_the_configured_one_or_env_dot_name() {
+        use crate::core::project::Project;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("proj");
+        std::fs::create_dir(&dir).unwrap();
+        let yaml = "name: web\nsecrets:\n  plain:\n    provider: env\n  custom:\n    provider: env\n    file: custom.env\n  outside:\n    provider: env\n    file: ../outside.env\n  gone:\n    provider: env\n    file: gone.env\n";
+        let project = Project::parse(&dir.join("kmcp.yaml"), yaml).unwrap();
+        let env = |name: &str| project.environment(name).unwrap().clone();
+        let touch = |path: PathBuf| std::fs::write(path, "A=1\n").unwrap();
+
+        assert_eq!(
+            env_file_candidates(&project, &env("plain")),
+            [dir.join(".env.plain")]
+        );
+        assert_eq!(
+            env_file_candidates(&project, &env("custom")),
+            [dir.join("custom.env")]
+        );
+        touch(dir.join(".env"));
+        assert_eq!(default_env_file(&project, &env("plain")), None);
+        touch(dir.join(".env.plain"));
+        assert_eq!(
+            default_env_file(&project, &env("plain")),
+            Some(dir.join(".env.plain"))
+        );
+        touch(dir.join("custom.env"));
+        touch(dir.join(".env.custom"));
+        assert_eq!(
+            default_env_file(&project, &env("custom")),
+            Some(dir.join("custom.env"))
+        );
+        // Outside the project directory: not used, even though it exists.
+        touch(root.path().join("outside.env"));
+        touch(dir.join(".env.outside"));
+        assert_eq!(default_env_file(&project, &env("outside")), None);
+        // A configured file that does not exist: no fallback to `.env.gone`.
+        touch(dir.join(".env.gone"));
+        assert_eq!(default_env_file(&project, &env("gone")), None);
+    }
+
+    /// A refused `$` is located by its column on its own line, counted in characters from 1
+    /// (the text around it may be part of a secret and is not shown).
+    #[test]
+    fn a_refused_reference_is_located_by_its_column_in_characters() {
+        let err = parse(Path::new(".env"), "A=1\nB=\u{e9}${NOPE}\n").unwrap_err();
+        match err {
+            EnvFileError::UnknownReference { line, column, .. } => {
+                assert_eq!((line, column), (2, 4));
+            }
+            other => panic!("{other}"),
+        }
+        let msg = parse(Path::new(".env"), "A=1\n  B = x$y\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("(column 8)"), "{msg}");
+    }
+
+    /// A comment after a value is refused only when it holds a quote or a backslash AND more
+    /// than one blank comes before its `#` (where dotenvy may start a quoted value).
+    #[test]
+    fn a_comment_after_a_value_is_refused_only_for_both_reasons() {
+        let pairs = |text: &str| -> Vec<(String, String)> {
+            parse(Path::new(".env"), text)
+                .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+                .entries
+                .into_iter()
+                .map(|e| (e.key, e.value))
+                .collect()
+        };
+        assert_eq!(
+            pairs("A=x  # two blanks, plain\n"),
+            [("A".into(), "x".into())]
+        );
+        assert_eq!(pairs("A=x # it's one blank\n"), [("A".into(), "x".into())]);
+        let err = parse(Path::new(".env"), "A=x  # it's two\n").unwrap_err();
+        assert!(
+            err.to_string().contains("a comment that holds a quote"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_escaped_dollar_in_double_quotes_gets_its_own_reason() {
+        let err = parse(Path::new(".env"), "A=\"x\\$y\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`\\$` inside double quotes"), "{msg}");
+        assert!(
+            msg.contains("put the whole value in single quotes (A='...')"),
+            "{msg}"
+        );
+    }
+
+    /// `$NAME` without braces (a letter or `_` after the `$`) and any other bare `$` are
+    /// refused for different reasons.
+    #[test]
+    fn a_bare_dollar_is_told_apart_from_a_name_without_braces() {
+        let msg = |text: &str| parse(Path::new(".env"), text).unwrap_err().to_string();
+        for text in ["A=x$y\n", "A=x$_y\n"] {
+            assert!(
+                msg(text).contains("a `$` followed by a name without braces"),
+                "{text:?}: {}",
+                msg(text)
+            );
+        }
+        for text in ["A=x$1\n", "A=x$-\n"] {
+            assert!(
+                msg(text).contains("a `$` not followed by `{`"),
+                "{text:?}: {}",
+                msg(text)
+            );
+        }
+    }
+
+    /// The expansion limit counts every byte: the keys and values so far, the key, the value
+    /// so far and the expansion. One byte over is refused, with a one-letter key too.
+    #[test]
+    fn the_expansion_limit_counts_the_key_and_everything_before() {
+        let big = MAX_BYTES / 2 - 1;
+        let at_limit = format!("A={}\nB=${{A}}\n", "x".repeat(big));
+        assert_eq!(
+            parse(Path::new(".env"), &at_limit).unwrap().entries[1]
+                .value
+                .len(),
+            big
+        );
+        // One more byte of key on line 1: B's expansion is one byte over.
+        let over = format!("AA={}\nB=${{AA}}\n", "x".repeat(big));
+        let err = parse(Path::new(".env"), &over).unwrap_err();
+        assert!(matches!(err, EnvFileError::Syntax { line: 2, .. }), "{err}");
+        assert!(err.to_string().contains("1 MiB"), "{err}");
+    }
 }

@@ -194,4 +194,13 @@ mod tests {
             c.detail
         );
     }
+
+    #[test]
+    fn no_access_question_skips_the_check() {
+        let mut f = healthy();
+        f.access = Fetch::Got(vec![]);
+        let c = by_id(&diagnose(&f), "can-i").clone();
+        assert_eq!(c.status, CheckStatus::Skip, "{c:?}");
+        assert_eq!(c.detail, "no access question asked");
+    }
 }

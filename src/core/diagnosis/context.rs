@@ -103,4 +103,24 @@ mod tests {
         assert!(hint.contains("credentials the server accepts"), "{hint}");
         assert!(!hint.contains("start the cluster"), "{hint}");
     }
+
+    /// The detail names each setting in effect and where it came from; an unset one is
+    /// "(none)".
+    #[test]
+    fn the_settings_in_effect_are_named_with_their_sources() {
+        let f = healthy();
+        assert_eq!(
+            diagnose(&f)[0].detail,
+            "context admin (kubeconfig), user admin (kubeconfig), namespace staging (kmcp.yaml); API server https://127.0.0.1:6443, Kubernetes v1.20.0"
+        );
+        let mut f = healthy();
+        f.context.context = None;
+        f.context.user = None;
+        f.context.context_source = crate::core::Source::Default;
+        let detail = diagnose(&f)[0].detail.clone();
+        assert!(
+            detail.starts_with("context (none) (default), user (none) (kubeconfig),"),
+            "{detail}"
+        );
+    }
 }

@@ -136,4 +136,50 @@ mod tests {
         // The environment's Secret is still checked.
         assert_eq!(status_of(&checks, "secret"), CheckStatus::Pass);
     }
+
+    /// Found in no namespace: the detail says the others were searched, the fix is the deploy
+    /// command (with the environment when there is one).
+    #[test]
+    fn a_server_found_nowhere_gets_the_deploy_command() {
+        let mut f = healthy();
+        f.mcpserver = Fetch::Got(None);
+        // Only its own namespace holds the name: nothing elsewhere.
+        f.server_elsewhere = Fetch::Got(vec![NS.into()]);
+        let server = by_id(&diagnose(&f), "mcpserver").clone();
+        assert_eq!(server.status, CheckStatus::Fail);
+        assert_eq!(
+            server.detail,
+            "no MCPServer weather in namespace staging nor in any other namespace"
+        );
+        assert_eq!(
+            server.hint,
+            "deploy it: `kubectl kmcp deploy weather --environment staging`"
+        );
+        f.environment = None;
+        let server = by_id(&diagnose(&f), "mcpserver").clone();
+        assert!(
+            server.hint.starts_with(
+                "deploy it: `kubectl kmcp deploy weather -n staging --environment ENV`"
+            ),
+            "{}",
+            server.hint
+        );
+        f.server_elsewhere = Fetch::Forbidden("kubectl auth can-i list mcpservers -A".into());
+        let server = by_id(&diagnose(&f), "mcpserver").clone();
+        assert!(
+            server.detail.contains("(other namespaces not searched:"),
+            "{}",
+            server.detail
+        );
+    }
+
+    #[test]
+    fn an_existing_server_passes_with_its_references_and_readiness() {
+        let server = by_id(&diagnose(&healthy()), "mcpserver").clone();
+        assert_eq!(server.status, CheckStatus::Pass);
+        assert_eq!(
+            server.detail,
+            "MCPServer weather exists in namespace staging (1 Secret reference, Ready=True)"
+        );
+    }
 }

@@ -166,4 +166,40 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn one_failed_check_makes_the_outcome_a_failure() {
+        let mut f = healthy();
+        f.crd = Fetch::Got(false);
+        let checks = diagnose(&f);
+        assert_eq!(status_of(&checks, "crd"), CheckStatus::Fail);
+        assert!(any_failed(&checks));
+        // A warning alone is not a failure.
+        let mut f = healthy();
+        f.events = vec![event(serde_json::json!({
+            "involvedObject": {"kind": "MCPServer", "name": "weather"},
+            "type": "Warning", "reason": "Slow", "message": "m"
+        }))];
+        let checks = diagnose(&f);
+        assert_eq!(status_of(&checks, "pods"), CheckStatus::Warn);
+        assert!(!any_failed(&checks));
+    }
+
+    /// A failed secret check skips keys and drift with its own reason: their checks would
+    /// otherwise compare keys against a Secret that is not there.
+    #[test]
+    fn a_failed_secret_check_skips_keys_and_drift_with_that_reason() {
+        let mut f = healthy();
+        f.secrets.insert(SECRET.into(), Fetch::Got(None));
+        let checks = diagnose(&f);
+        assert_eq!(status_of(&checks, "secret"), CheckStatus::Fail);
+        for id in ["keys", "drift"] {
+            let c = by_id(&checks, id);
+            assert_eq!(c.status, CheckStatus::Skip, "{c:?}");
+            assert_eq!(
+                c.detail, "a Secret is missing (see the secret check)",
+                "{c:?}"
+            );
+        }
+    }
 }

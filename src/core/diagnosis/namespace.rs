@@ -95,4 +95,15 @@ mod tests {
         assert!(ns.detail.contains("-n other disagrees"));
         assert!(ns.hint.contains("drop -n other"));
     }
+
+    /// When everything agrees, the detail says where each object was found.
+    #[test]
+    fn agreeing_namespaces_are_listed() {
+        let ns = by_id(&diagnose(&healthy()), "namespace").clone();
+        assert_eq!(ns.status, CheckStatus::Pass);
+        assert_eq!(
+            ns.detail,
+            "kmcp.yaml's environment staging: staging\nMCPServer weather: staging\nSecret weather-secrets: staging"
+        );
+    }
 }

@@ -260,4 +260,111 @@ mod tests {
                 .contains("kubectl kmcp deploy weather --environment staging")
         );
     }
+
+    /// A missing Secret that is not the environment's (nor a pull or TLS Secret) is a
+    /// `kubectl create secret generic`, not a `secrets sync`.
+    #[test]
+    fn another_missing_secret_gets_create_secret_generic() {
+        let mut f = healthy();
+        let mut server = server_json();
+        server["spec"]["deployment"]["secretRefs"] = json!([{"name": SECRET}, {"name": "extra"}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        f.secrets.insert("extra".into(), Fetch::Got(None));
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(secret.status, CheckStatus::Fail);
+        assert_eq!(
+            secret.hint,
+            "create it in staging: `kubectl create secret generic extra -n staging --from-env-file=FILE` (or `kubectl kmcp secrets sync ENV` with an environment whose secretName is extra)"
+        );
+        assert!(
+            secret.detail.contains(
+                "Secret extra not found in namespace staging (spec.deployment.secretRefs[1])"
+            ),
+            "{}",
+            secret.detail
+        );
+        assert!(
+            secret.detail.contains(
+                "Secret weather-secrets exists in staging (2 keys; spec.deployment.secretRefs[0])"
+            ),
+            "{}",
+            secret.detail
+        );
+    }
+
+    /// The environment's Secret is missing, but kmcp.yaml does not put the environment in
+    /// this namespace: `secrets sync` would write elsewhere, so the fix sets the namespace first.
+    #[test]
+    fn environment_in_another_namespace_is_told_to_set_it_first() {
+        let mut f = healthy();
+        f.secrets.insert(SECRET.into(), Fetch::Got(None));
+        if let Some(env) = &mut f.environment {
+            env.namespace = None;
+        }
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(
+            secret.hint,
+            "set `namespace: staging` under secrets.staging in kmcp.yaml, then `kubectl kmcp secrets sync staging`"
+        );
+        // kmcp.yaml puts it in another namespace: the same fix.
+        if let Some(env) = &mut f.environment {
+            env.namespace = Some("other".into());
+        }
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert!(
+            secret
+                .hint
+                .starts_with("set `namespace: staging` under secrets.staging"),
+            "{}",
+            secret.hint
+        );
+        // In this namespace: `secrets sync` alone creates it.
+        if let Some(env) = &mut f.environment {
+            env.namespace = Some(NS.into());
+        }
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(
+            secret.hint,
+            "create it from the env file: `kubectl kmcp secrets sync staging`"
+        );
+    }
+
+    #[test]
+    fn a_server_without_secret_references_warns() {
+        let mut f = healthy();
+        f.environment = None;
+        f.secrets.clear();
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(secret.status, CheckStatus::Warn, "{secret:?}");
+        assert!(
+            secret.detail.contains("references no Secret"),
+            "{}",
+            secret.detail
+        );
+        assert!(
+            secret
+                .hint
+                .contains("kubectl kmcp deploy weather --environment ENV")
+        );
+    }
+
+    /// A Secret that every reference marks optional only warns when it is missing.
+    #[test]
+    fn a_missing_optional_secret_warns() {
+        let mut f = healthy();
+        let mut server = server_json();
+        server["spec"]["deployment"]["envFrom"] =
+            json!([{"secretRef": {"name": "opt", "optional": true}}]);
+        f.mcpserver = Fetch::Got(Some(server));
+        f.secrets.insert("opt".into(), Fetch::Got(None));
+        let secret = by_id(&diagnose(&f), "secret").clone();
+        assert_eq!(secret.status, CheckStatus::Warn, "{}", secret.detail);
+        assert!(
+            secret.detail.contains(
+                "Secret opt not found in namespace staging (spec.deployment.envFrom[0].secretRef, optional)"
+            ),
+            "{}",
+            secret.detail
+        );
+    }
 }

@@ -306,4 +306,109 @@ mod tests {
         )]);
         assert!(pods_check(&f).hint.contains("imagePullSecrets"));
     }
+
+    #[test]
+    fn restarts_of_a_ready_container_are_shown_only_when_there_are_some() {
+        let mut f = healthy();
+        let pods = pods_check(&f);
+        assert!(
+            pods.detail
+                .contains("pod weather-abc: container mcp-server running and ready\n")
+                || pods
+                    .detail
+                    .ends_with("pod weather-abc: container mcp-server running and ready"),
+            "{}",
+            pods.detail
+        );
+        let mut p = pod_json(json!({"running": {}}), true);
+        p["status"]["containerStatuses"][0]["restartCount"] = json!(2);
+        f.pods = Fetch::Got(vec![typed_pod(p)]);
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Pass);
+        assert!(
+            pods.detail
+                .contains("container mcp-server running and ready (2 restarts)"),
+            "{}",
+            pods.detail
+        );
+    }
+
+    fn pod_event(
+        name: &str,
+        kind: Option<&str>,
+        type_: &str,
+        reason: &str,
+        count: i32,
+    ) -> k8s_openapi::api::core::v1::Event {
+        let mut involved = json!({"name": name});
+        if let Some(kind) = kind {
+            involved["kind"] = json!(kind);
+        }
+        event(json!({
+            "involvedObject": involved, "type": type_, "reason": reason,
+            "message": format!("{reason} happened"), "count": count
+        }))
+    }
+
+    /// Which events about the pod count: only the pod's own (by name, kind Pod or unset); the
+    /// kubelet's known failure reasons fail whatever their type; other Warnings warn; the rest
+    /// (Normal, unknown reason) is left out. A count of 1 is not shown.
+    #[test]
+    fn which_pod_events_count_and_how_much() {
+        let mut f = healthy();
+        f.events = vec![
+            pod_event("weather-xyz", Some("Pod"), "Warning", "Failed", 1),
+            pod_event("weather-abc", Some("ReplicaSet"), "Warning", "Failed", 1),
+            pod_event("weather-abc", Some("Pod"), "Normal", "Pulled", 1),
+        ];
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Pass, "{}", pods.detail);
+        assert!(!pods.detail.contains("event"), "{}", pods.detail);
+
+        f.events = vec![pod_event("weather-abc", None, "Warning", "Unhealthy", 1)];
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Warn, "{}", pods.detail);
+        assert!(
+            pods.detail
+                .contains("event Unhealthy on pod weather-abc: Unhealthy happened"),
+            "{}",
+            pods.detail
+        );
+
+        f.events = vec![pod_event(
+            "weather-abc",
+            Some("Pod"),
+            "Normal",
+            "BackOff",
+            1,
+        )];
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Fail, "{}", pods.detail);
+        assert!(
+            pods.detail
+                .contains("event BackOff on pod weather-abc: BackOff happened"),
+            "{}",
+            pods.detail
+        );
+    }
+
+    #[test]
+    fn a_failed_mount_points_at_the_secret_and_keys_checks() {
+        let mut f = healthy();
+        f.events = vec![event(json!({
+            "involvedObject": {"kind": "Pod", "name": "weather-abc"},
+            "type": "Warning", "reason": "FailedMount",
+            "message": "MountVolume.SetUp failed for volume \"config\""
+        }))];
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Fail);
+        assert!(
+            pods.hint.contains(
+                "the mounted Secret or key is missing: see the secret and keys checks; `kubectl describe pod weather-abc -n staging`"
+            ),
+            "{}",
+            pods.hint
+        );
+        assert!(!pods.hint.contains("rename"), "{}", pods.hint);
+    }
 }

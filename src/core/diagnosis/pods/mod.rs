@@ -317,4 +317,32 @@ mod tests {
         assert_eq!(pods.status, CheckStatus::Warn);
         assert!(pods.detail.contains("has no status conditions"));
     }
+
+    /// Only Warning events about the server itself or its Deployment (named like it) count
+    /// as the server's.
+    #[test]
+    fn server_events_are_the_server_and_its_deployment_only() {
+        let mut f = healthy();
+        let warning = |kind: &str, name: &str| {
+            event(
+                json!({"involvedObject": {"kind": kind, "name": name}, "type": "Warning",
+                         "reason": "Oops", "message": format!("{kind} {name}")}),
+            )
+        };
+        f.events = vec![
+            warning("Deployment", "other"),
+            warning("Service", "weather"),
+        ];
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Pass, "{}", pods.detail);
+        f.events = vec![warning("Deployment", "weather")];
+        let pods = pods_check(&f);
+        assert_eq!(pods.status, CheckStatus::Warn, "{}", pods.detail);
+        assert!(
+            pods.detail
+                .contains("event Oops on Deployment weather: Deployment weather"),
+            "{}",
+            pods.detail
+        );
+    }
 }
