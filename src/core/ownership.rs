@@ -190,6 +190,25 @@ mod tests {
     }
 
     #[test]
+    fn only_helms_owner_label_marks_a_helm_release() {
+        let labelled = |value: &str| {
+            let mut s = Secret::default();
+            s.metadata.labels = Some(BTreeMap::from([("owner".to_string(), value.to_string())]));
+            s
+        };
+        let h = holder(&labelled("helm")).expect("owner=helm is Helm's release record");
+        assert_eq!(
+            (h.tool.as_str(), h.evidence.as_str()),
+            ("Helm", "label owner=helm")
+        );
+        assert_eq!(
+            holder(&labelled("team-a")),
+            None,
+            "another owner is no tool"
+        );
+    }
+
+    #[test]
     fn field_managers_of_secret_tools_are_recognised() {
         for (manager, tool) in [
             ("external-secrets", "External Secrets"),

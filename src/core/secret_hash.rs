@@ -101,6 +101,29 @@ pub fn keyed_value_hash(key: &HashKey, value: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_key_is_read_from_its_annotation_and_never_shown() {
+        let key = HashKey::new([0xab; 32]);
+        let mut secret = Secret::default();
+        assert_eq!(HashKey::of(&secret), None);
+        secret.metadata.annotations = Some(
+            [(HASH_KEY_ANNOTATION.to_string(), key.to_hex())]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(HashKey::of(&secret), Some(key.clone()));
+        // Debug names the type but never the key's bytes.
+        let shown = format!("{key:?}");
+        assert_eq!(shown, "HashKey(..)");
+        assert!(!shown.contains("ab"), "{shown}");
+        secret.metadata.annotations = Some(
+            [(HASH_KEY_ANNOTATION.to_string(), "not hex".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(HashKey::of(&secret), None, "a malformed key is no key");
+    }
+
     fn map(items: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
         items
             .iter()
