@@ -49,6 +49,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_words_of_tables_are_the_words_of_json() {
+        for s in [Severity::Ok, Severity::Warning, Severity::Error] {
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+        for c in [
+            CheckStatus::Pass,
+            CheckStatus::Skip,
+            CheckStatus::Warn,
+            CheckStatus::Fail,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
+        }
+    }
+
+    #[test]
     fn severities_order_for_fail_on() {
         assert!(Severity::Error > Severity::Warning && Severity::Warning > Severity::Ok);
         assert!(CheckStatus::Fail > CheckStatus::Warn);
