@@ -445,6 +445,47 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A Deployment owned by an MCPServer is rolled through its MCPServer (`sync --restart`):
+    /// only an owner of kind MCPServer in kagent.dev counts.
+    #[test]
+    fn the_owning_server_is_an_mcpserver_owner_of_kagent() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+        let owned_by = |api_version: &str, kind: &str| ObjectMeta {
+            owner_references: Some(vec![OwnerReference {
+                api_version: api_version.into(),
+                kind: kind.into(),
+                name: "weather".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        assert_eq!(
+            owning_server(&owned_by("kagent.dev/v1alpha1", "MCPServer")),
+            Some("weather")
+        );
+        assert_eq!(owning_server(&owned_by("apps/v1", "MCPServer")), None);
+        assert_eq!(
+            owning_server(&owned_by("kagent.dev/v1alpha1", "Agent")),
+            None
+        );
+        assert_eq!(owning_server(&owned_by("apps/v1", "ReplicaSet")), None);
+        assert_eq!(owning_server(&ObjectMeta::default()), None);
+    }
+
+    /// kube's typed `Api<MCPServer>` reads and sets names through `Metadata`: it must be the
+    /// server's own metadata.
+    #[test]
+    fn metadata_is_the_servers_own() {
+        use k8s_openapi::Metadata;
+        let mut server: MCPServer = serde_json::from_value(json!({
+            "metadata": {"name": "weather", "namespace": "staging"}
+        }))
+        .unwrap();
+        assert_eq!(server.metadata().name.as_deref(), Some("weather"));
+        server.metadata_mut().name = Some("renamed".into());
+        assert_eq!(server.metadata.name.as_deref(), Some("renamed"));
+    }
+
     fn server() -> Value {
         json!({
             "apiVersion": "kagent.dev/v1alpha1", "kind": "MCPServer",
