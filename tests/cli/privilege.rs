@@ -145,18 +145,22 @@ fn unrelated_secret(c: &Cluster, ns: &str) {
     ]);
 }
 
-fn checks(run: &Run) -> Vec<(String, String)> {
-    run.json()["checks"]
-        .as_array()
+/// The (`a`, `b`) string fields of each object of a JSON array.
+fn pairs(rows: &Value, a: &str, b: &str) -> Vec<(String, String)> {
+    rows.as_array()
         .unwrap()
         .iter()
-        .map(|c| {
+        .map(|row| {
             (
-                c["id"].as_str().unwrap().to_string(),
-                c["status"].as_str().unwrap().to_string(),
+                row[a].as_str().unwrap().to_string(),
+                row[b].as_str().unwrap().to_string(),
             )
         })
         .collect()
+}
+
+fn checks(run: &Run) -> Vec<(String, String)> {
+    pairs(&run.json()["checks"], "id", "status")
 }
 
 fn check<'a>(doc: &'a Value, id: &str) -> &'a Value {
@@ -318,19 +322,7 @@ fn status_with_get_on_the_named_secrets_only_is_complete_and_reads_no_other_secr
         .dir(dir.path())
         .run();
     run.assert_ok().assert_no_leak(&[VALUE, OTHER_VALUE]);
-    let rows = |r: &Run| -> Vec<(String, String)> {
-        r.json()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| {
-                (
-                    row["environment"].as_str().unwrap().to_string(),
-                    row["state"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
+    let rows = |r: &Run| pairs(&r.json(), "environment", "state");
     assert_eq!(rows(&run), rows(&admin));
     assert!(
         rows(&run).iter().all(|(_, s)| s == "in-sync"),
