@@ -107,7 +107,12 @@ where
         let (items, next) = parser
             .await
             .map_err(|e| Error::Failed(format!("reading {what}: {e}")))??;
-        out.extend(items);
+        // One page (the watch cache's answer) is the whole list: no second copy of it.
+        if out.is_empty() {
+            out = items;
+        } else {
+            out.extend(items);
+        }
         match next.filter(|t| !t.is_empty()) {
             Some(t) => token = Some(t),
             None => return Ok(out),
