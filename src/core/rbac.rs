@@ -258,33 +258,83 @@ fn bound<'a>(
     out
 }
 
-/// The rules of every ClusterRole, and of the Roles of `namespace`, evaluated by `f`.
+/// The rules of every ClusterRole, evaluated by `f`, by name; roles that grant nothing left out.
+fn evaluate_cluster_roles(
+    rbac: &Rbac,
+    f: impl Fn(&[PolicyRule]) -> Granted,
+) -> BTreeMap<&str, Granted> {
+    by_name(
+        rbac.cluster_roles
+            .iter()
+            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref())),
+        f,
+    )
+}
+
+/// The rules of the Roles of `namespace`, evaluated by `f`, by name.
 fn evaluate_roles<'a>(
     rbac: &'a Rbac,
     namespace: &str,
     f: impl Fn(&[PolicyRule]) -> Granted,
-) -> (BTreeMap<&'a str, Granted>, BTreeMap<&'a str, Granted>) {
-    let by_name = |roles: Vec<NamedRules<'a>>| -> BTreeMap<&'a str, Granted> {
-        roles
-            .into_iter()
-            .filter_map(|(name, rules)| Some((name?, f(rules.unwrap_or_default()))))
-            .filter(|(_, g)| !g.is_empty())
-            .collect()
-    };
-    let cluster = by_name(
-        rbac.cluster_roles
-            .iter()
-            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref()))
-            .collect(),
-    );
-    let roles = by_name(
+) -> BTreeMap<&'a str, Granted> {
+    by_name(
         rbac.roles
             .iter()
             .filter(|r| r.metadata.namespace.as_deref() == Some(namespace))
-            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref()))
-            .collect(),
-    );
-    (cluster, roles)
+            .map(|r| (r.metadata.name.as_deref(), r.rules.as_deref())),
+        f,
+    )
+}
+
+fn by_name<'a>(
+    roles: impl Iterator<Item = NamedRules<'a>>,
+    f: impl Fn(&[PolicyRule]) -> Granted,
+) -> BTreeMap<&'a str, Granted> {
+    roles
+        .filter_map(|(name, rules)| Some((name?, f(rules.unwrap_or_default()))))
+        .filter(|(_, g)| !g.is_empty())
+        .collect()
+}
+
+/// The RBAC objects with every ClusterRole evaluated once, for Secrets and for workloads: the
+/// questions about each namespace then evaluate only that namespace's Roles (`audit -A` asks
+/// about hundreds of namespaces, and a cluster has about a hundred ClusterRoles).
+pub struct Evaluated<'a> {
+    rbac: &'a Rbac,
+    secret_readers: BTreeMap<&'a str, Granted>,
+    workload_writers: BTreeMap<&'a str, Granted>,
+}
+
+impl<'a> Evaluated<'a> {
+    pub fn new(rbac: &'a Rbac) -> Self {
+        Evaluated {
+            rbac,
+            secret_readers: evaluate_cluster_roles(rbac, read_secrets),
+            workload_writers: evaluate_cluster_roles(rbac, write_workloads),
+        }
+    }
+
+    /// See [`who_can_read_secrets`].
+    pub fn who_can_read_secrets(&self, namespace: &str) -> Vec<Grant> {
+        let roles = evaluate_roles(self.rbac, namespace, read_secrets);
+        secret_readers(bound(self.rbac, namespace, &self.secret_readers, &roles))
+    }
+
+    /// See [`who_can_create_workloads`].
+    pub fn who_can_create_workloads(&self, namespace: &str) -> Vec<WorkloadGrant> {
+        let roles = evaluate_roles(self.rbac, namespace, write_workloads);
+        workload_writers(bound(self.rbac, namespace, &self.workload_writers, &roles))
+    }
+}
+
+/// What rules grant of reading Secrets.
+fn read_secrets(rules: &[PolicyRule]) -> Granted {
+    granted(rules, &[("", "secrets")], &READ_VERBS)
+}
+
+/// What rules grant of creating or changing workloads.
+fn write_workloads(rules: &[PolicyRule]) -> Granted {
+    granted(rules, &WORKLOADS, &WORKLOAD_VERBS)
 }
 
 /// The subjects that can get/list/watch Secrets in `namespace`: through ClusterRoleBindings
@@ -293,12 +343,17 @@ fn evaluate_roles<'a>(
 /// names, and `system:masters`, which the authorizer always allows, first. One grant per
 /// subject and resourceNames: several bindings of one subject are merged (verbs joined, the
 /// bindings listed in `via`).
+/// For many namespaces, see [`Evaluated`].
 pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
+    let cluster = evaluate_cluster_roles(rbac, read_secrets);
+    let roles = evaluate_roles(rbac, namespace, read_secrets);
+    secret_readers(bound(rbac, namespace, &cluster, &roles))
+}
+
+/// The grants of the subjects `bound` to roles that let them read Secrets, merged.
+fn secret_readers(bound: Vec<Bound>) -> Vec<Grant> {
     /// A subject (kind, name, service account namespace) and the names its grant is limited to.
     type SubjectNames = (String, String, Option<String>, Vec<String>);
-    let (cluster, roles) = evaluate_roles(rbac, namespace, |r| {
-        granted(r, &[("", "secrets")], &READ_VERBS)
-    });
     let mut merged: BTreeMap<SubjectNames, (BTreeSet<&str>, Vec<String>)> = BTreeMap::new();
     let masters = (
         "Group".to_string(),
@@ -313,7 +368,7 @@ pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
             vec!["the authorizer (system:masters bypasses RBAC)".into()],
         ),
     );
-    for b in bound(rbac, namespace, &cluster, &roles) {
+    for b in bound {
         for (names, (_, verbs)) in b.granted {
             let e = merged
                 .entry((
@@ -400,12 +455,19 @@ impl WorkloadGrant {
 }
 
 /// The subjects that can create or change workloads in `namespace`, and so read any of its
-/// Secrets, one per subject and binding; `system:masters` first.
+/// Secrets, one per subject and binding; `system:masters` first. For many namespaces, see
+/// [`Evaluated`].
 pub fn who_can_create_workloads(rbac: &Rbac, namespace: &str) -> Vec<WorkloadGrant> {
-    let (cluster, roles) =
-        evaluate_roles(rbac, namespace, |r| granted(r, &WORKLOADS, &WORKLOAD_VERBS));
+    let cluster = evaluate_cluster_roles(rbac, write_workloads);
+    let roles = evaluate_roles(rbac, namespace, write_workloads);
+    workload_writers(bound(rbac, namespace, &cluster, &roles))
+}
+
+/// The subjects `bound` to roles that let them create or change workloads, one per subject and
+/// binding; `system:masters` first.
+fn workload_writers(bound: Vec<Bound>) -> Vec<WorkloadGrant> {
     let mut out = Vec::new();
-    for b in bound(rbac, namespace, &cluster, &roles) {
+    for b in bound {
         let mut resources = BTreeSet::new();
         let mut verbs = BTreeSet::new();
         for (res, v) in b.granted.values() {
@@ -574,6 +636,7 @@ mod tests {
                 "User bob | get, list | RoleBinding/rb3 -> Role/one",
             ]
         );
+        same_when_evaluated_once(&r);
     }
 
     #[test]
@@ -635,6 +698,25 @@ mod tests {
         assert!(w[2].is_system() && !w[3].is_system());
         // dave may only view: no workload grant.
         assert!(!got.iter().any(|g| g.contains("dave")));
+        same_when_evaluated_once(&r);
+    }
+
+    /// The answers for many namespaces from one evaluation of the ClusterRoles are the answers
+    /// for each namespace alone.
+    fn same_when_evaluated_once(r: &Rbac) {
+        let once = Evaluated::new(r);
+        for ns in ["a", "b", "kube-system", "other"] {
+            assert_eq!(
+                once.who_can_read_secrets(ns),
+                who_can_read_secrets(r, ns),
+                "{ns}"
+            );
+            assert_eq!(
+                once.who_can_create_workloads(ns),
+                who_can_create_workloads(r, ns),
+                "{ns}"
+            );
+        }
     }
 
     #[test]

@@ -292,13 +292,15 @@ pub fn namespace_access(
     answers: &BTreeMap<String, (bool, bool)>,
     rbac: &std::result::Result<rbac::Rbac, String>,
 ) -> Vec<NamespaceAccess> {
+    // Every ClusterRole evaluated once, not once per namespace.
+    let evaluated = rbac.as_ref().map(rbac::Evaluated::new);
     answers
         .iter()
         .map(|(ns, &(can_get, can_list))| {
-            let (subjects, workload_readers, note) = match rbac {
+            let (subjects, workload_readers, note) = match &evaluated {
                 Ok(rbac) => (
-                    rbac::who_can_read_secrets(rbac, ns),
-                    rbac::who_can_create_workloads(rbac, ns),
+                    rbac.who_can_read_secrets(ns),
+                    rbac.who_can_create_workloads(ns),
                     None,
                 ),
                 Err(why) => (
