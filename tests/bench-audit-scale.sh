@@ -2,13 +2,15 @@
 # Fleet-scale benchmark of `kubectl kmcp audit` (issue #16), on a test cluster of our own:
 #   1. 20,000 MCPServers in 200 namespaces (100 each): `audit -A -o json` against a raw read of the
 #      same MCPServer list (curl with the admin token: the API server serving the list is the
-#      floor), side by side in one hyperfine run, and the audit's peak RSS (GNU time -v).
+#      floor), side by side in one hyperfine run, then alternating pair by pair (1b), and the
+#      audit's peak RSS (GNU time -v).
 #   2. A namespace with 32 MB of Helm release Secrets (64 Secrets of 512 KiB) and 20 servers,
 #      against an identical namespace without them: `audit -n` of each, and peak RSS of each.
 #   tests/bench-audit-scale.sh                  (release build; starts and stops a cluster)
 #   KMCP_BENCH_KUBECONFIG=PATH tests/bench-audit-scale.sh   (reuse a running cluster; the
 #                                               objects are created once)
-#   KMCP_BENCH_NAMESPACES / KMCP_BENCH_SERVERS_PER_NS / KMCP_BENCH_RUNS scale it down.
+#   KMCP_BENCH_NAMESPACES / KMCP_BENCH_SERVERS_PER_NS / KMCP_BENCH_RUNS / KMCP_BENCH_PAIRS scale
+#                                               it down.
 #   KMCP_BENCH_FIXTURE_ONLY=1: create the objects on KMCP_BENCH_KUBECONFIG's cluster and stop
 #                                               (the fixture takes minutes; build meanwhile).
 # A benchmark, not a test: it prints figures and asserts nothing.
@@ -20,6 +22,7 @@ work="$(mktemp -d)"
 namespaces=${KMCP_BENCH_NAMESPACES:-200}
 per_ns=${KMCP_BENCH_SERVERS_PER_NS:-100}
 runs=${KMCP_BENCH_RUNS:-10}
+pairs=${KMCP_BENCH_PAIRS:-20}
 if [ -n "${KMCP_BENCH_KUBECONFIG:-}" ]; then
   export KUBECONFIG="$KMCP_BENCH_KUBECONFIG"
   trap 'rm -rf "$work"' EXIT
@@ -110,6 +113,26 @@ hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/hf1.json"
   -n "kubectl kmcp audit -A -o json" "$audit >/dev/null" \
   -n "kubectl get mcpserver -A -o jsonpath (secretRefs only)" "$kubectl_get >/dev/null"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# The list read itself varies by about 10% from one run to the next (the API server's garbage
+# collector, its caches), and hyperfine times all runs of one command before the next: the same
+# two commands again, alternating, each audit compared with the list read just before it.
+echo "== 1b. the watch-cache read and audit -A alternating, $pairs pairs" >&2
+python3 - "$pairs" "$raw_cache" "$audit" <<'PY'
+import statistics, subprocess, sys, time
+pairs, raw, audit = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def once(cmd):
+    start = time.perf_counter()
+    subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+once(raw); once(audit)  # warm-up
+runs = [(once(raw), once(audit)) for _ in range(pairs)]
+ratios = [a / r for r, a in runs]
+reads = [r for r, _ in runs]
+audits = [a for _, a in runs]
+print(f"list read {statistics.mean(reads):.3f} s (median {statistics.median(reads):.3f}), audit {statistics.mean(audits):.3f} s (median {statistics.median(audits):.3f})")
+q = statistics.quantiles(ratios, n=4)
+print(f"ratio audit / list read, pair by pair: median {statistics.median(ratios):.2f}, quartiles {q[0]:.2f}-{q[2]:.2f}, ratio of the means {statistics.mean(audits) / statistics.mean(reads):.2f} (goal <= 1.3)")
+PY
 echo "== 2. audit -n of a namespace with 32 MB of Helm release Secrets vs one without" >&2
 hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/hf2.json" \
   -n "audit -n helm-light" "$bin audit -n helm-light -o json --fail-on never >/dev/null" \
