@@ -286,6 +286,7 @@ fn evaluate_roles<'a>(
     )
 }
 
+/// Each role's rules evaluated by `f`, by the role's name; roles that grant nothing left out.
 fn by_name<'a>(
     roles: impl Iterator<Item = NamedRules<'a>>,
     f: impl Fn(&[PolicyRule]) -> Granted,
@@ -298,7 +299,7 @@ fn by_name<'a>(
 
 /// The RBAC objects with every ClusterRole evaluated once, for Secrets and for workloads: the
 /// questions about each namespace then evaluate only that namespace's Roles (`audit -A` asks
-/// about hundreds of namespaces, and a cluster has about a hundred ClusterRoles).
+/// about hundreds of namespaces, and a cluster has dozens of ClusterRoles).
 pub struct Evaluated<'a> {
     rbac: &'a Rbac,
     secret_readers: BTreeMap<&'a str, Granted>,
@@ -343,6 +344,7 @@ fn write_workloads(rules: &[PolicyRule]) -> Granted {
 /// names, and `system:masters`, which the authorizer always allows, first. One grant per
 /// subject and resourceNames: several bindings of one subject are merged (verbs joined, the
 /// bindings listed in `via`).
+///
 /// For many namespaces, see [`Evaluated`].
 pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
     let cluster = evaluate_cluster_roles(rbac, read_secrets);
