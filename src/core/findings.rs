@@ -273,7 +273,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Reads an MCPServer from its JSON form (tolerant of unknown and missing fields).
+    /// Reads an MCPServer from its JSON form (tolerant of unknown and missing fields). The
+    /// commands read a listed server's spec alone (`mcpserver`); tests build whole objects.
+    #[cfg(test)]
     pub fn from_json(value: &serde_json::Value) -> Server {
         Server::mcpserver(meta_str(value, "namespace"), meta_str(value, "name"), value)
     }
@@ -293,7 +295,8 @@ impl Server {
         }
     }
 
-    /// Reads a kagent RemoteMCPServer from its JSON form.
+    /// Reads a kagent RemoteMCPServer from its JSON form (tests; see `from_json`).
+    #[cfg(test)]
     pub fn from_remote_json(value: &serde_json::Value) -> Server {
         Server::remote(meta_str(value, "namespace"), meta_str(value, "name"), value)
     }
@@ -326,6 +329,7 @@ impl Server {
     }
 }
 
+#[cfg(test)]
 fn meta_str(value: &serde_json::Value, field: &str) -> String {
     value["metadata"][field]
         .as_str()
