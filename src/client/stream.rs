@@ -10,7 +10,6 @@ use futures::AsyncReadExt;
 use kube::api::ListParams;
 use kube::core::Request;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use super::split::{Piece, Splitter};
 use super::{Action, Connection};
@@ -27,15 +26,16 @@ pub const BATCH: usize = 128;
 /// 1 KB an item) arriving at local speed.
 pub const DECODERS: usize = 2;
 
-/// Lists `path` (a collection URL) with `selector`, and returns `reduce` of each item, in the
-/// server's order. Each item is decoded as `I`: a type that names only the fields the caller
-/// needs decodes much faster than a `serde_json::Value` of the whole object (the others, such as
-/// `managedFields`, are skipped without being built). `each_batch` sees the reduced items as they
+/// Lists `path` (a collection URL) with `selector`, and returns `reduce` of each item's bytes,
+/// in the server's order. `reduce` decodes only what the caller needs: a type that names only
+/// those fields, borrowing its strings from the bytes, decodes much faster than a
+/// `serde_json::Value` of the whole object (the others, such as `managedFields`, are skipped
+/// without being built). `each_batch` sees the reduced items as they
 /// arrive, [`BATCH`] at a time and at the end of each page, so that the caller can start work on
 /// them while the list still streams in (one call per batch, not per item: a call that wakes
 /// another task costs about as much as decoding an item). `what` names the list in parse errors
 /// (which never quote the answer).
-pub async fn list<I, T, F, B>(
+pub async fn list<T, F, B>(
     conn: &Connection,
     action: Action<'_>,
     path: &str,
@@ -45,9 +45,8 @@ pub async fn list<I, T, F, B>(
     each_batch: B,
 ) -> Result<Vec<T>>
 where
-    I: DeserializeOwned,
     T: Send + 'static,
-    F: Fn(I) -> T + Send + Sync + Clone + 'static,
+    F: Fn(&[u8]) -> serde_json::Result<T> + Send + Sync + Clone + 'static,
     B: FnMut(&[T]) + Send + Clone + 'static,
 {
     let mut out = Vec::new();
@@ -80,7 +79,7 @@ where
         let batch = each_batch.clone();
         let what_owned = what.to_string();
         let parser = tokio::task::spawn_blocking(move || {
-            decode_page::<I, T, F, B>(
+            decode_page::<T, F, B>(
                 std::iter::from_fn(|| rx.blocking_recv()),
                 f,
                 batch,
@@ -150,16 +149,15 @@ fn item_error(what: &str, index: usize, e: serde_json::Error) -> Error {
 /// One page's answer, read from `chunks` as they arrive: the items reduced (in the answer's
 /// order) and the continue token. The calling thread cuts the answer into items and hands them,
 /// a batch at a time, to [`DECODERS`] threads that decode, reduce and tell `each_batch`.
-fn decode_page<I, T, F, B>(
+fn decode_page<T, F, B>(
     chunks: impl Iterator<Item = std::io::Result<Vec<u8>>>,
     reduce: F,
     each_batch: B,
     what: &str,
 ) -> Result<(Vec<T>, Option<String>)>
 where
-    I: DeserializeOwned,
     T: Send,
-    F: Fn(I) -> T + Send + Clone,
+    F: Fn(&[u8]) -> serde_json::Result<T> + Send + Clone,
     B: FnMut(&[T]) + Send + Clone,
 {
     // Two batches waiting per decoder at most: memory holds a few hundred items' JSON.
@@ -268,15 +266,14 @@ impl Drop for CloseOnExit<'_> {
 
 /// A decoder: takes batches until there are no more, decodes and reduces each item, and tells
 /// `each_batch` of each batch; the batches with their sequence numbers.
-fn decode_batches<I, T, F, B>(
+fn decode_batches<T, F, B>(
     queue: &Queue,
     reduce: &F,
     each_batch: &mut B,
     what: &str,
 ) -> Result<Vec<(usize, Vec<T>)>>
 where
-    I: DeserializeOwned,
-    F: Fn(I) -> T,
+    F: Fn(&[u8]) -> serde_json::Result<T>,
     B: FnMut(&[T]),
 {
     let _close = CloseOnExit(queue);
@@ -296,9 +293,7 @@ where
         };
         let mut batch = Vec::with_capacity(raw.len());
         for (i, bytes) in raw.iter().enumerate() {
-            let item = serde_json::from_slice::<I>(bytes)
-                .map_err(|e| item_error(what, seq * BATCH + i, e))?;
-            batch.push(reduce(item));
+            batch.push(reduce(bytes).map_err(|e| item_error(what, seq * BATCH + i, e))?);
         }
         drop(raw);
         each_batch(&batch);
@@ -332,7 +327,7 @@ mod tests {
             .collect();
         let (items, next) = decode_page(
             chunks.into_iter(),
-            |n: Named| n.metadata.name,
+            |bytes: &[u8]| serde_json::from_slice::<Named>(bytes).map(|n| n.metadata.name),
             move |b: &[String]| seen.lock().unwrap().push(b.len()),
             "the test list",
         )?;

@@ -258,6 +258,24 @@ impl Secrets {
     }
 }
 
+/// What is read of a listed server: where it is, and the view of its spec.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "S: crate::core::lenient::Lenient<'de>"))]
+struct Listed<S> {
+    #[serde(default)]
+    metadata: ListedName,
+    #[serde(default, deserialize_with = "crate::core::lenient::read")]
+    spec: S,
+}
+
+#[derive(Deserialize, Default)]
+struct ListedName {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: String,
+}
+
 /// One MCPServer or RemoteMCPServer, as far as the audit cares: where it is, what it
 /// references, and which plain values in its spec look like credentials (never the values).
 #[derive(Debug, Clone)]
@@ -277,20 +295,23 @@ impl Server {
     /// commands read a listed server's spec alone (`mcpserver`); tests build whole objects.
     #[cfg(test)]
     pub fn from_json(value: &serde_json::Value) -> Server {
-        Server::mcpserver(meta_str(value, "namespace"), meta_str(value, "name"), value)
+        let spec = crate::core::mcpserver::Spec::of_object(value);
+        Server::mcpserver(meta_str(value, "namespace"), meta_str(value, "name"), &spec)
     }
 
-    /// An MCPServer at `namespace/name`, from an object of which only `spec` is read.
-    pub fn mcpserver(namespace: String, name: String, object: &serde_json::Value) -> Server {
+    /// An MCPServer at `namespace/name`, from the view of its spec.
+    pub fn mcpserver(
+        namespace: String,
+        name: String,
+        spec: &crate::core::mcpserver::Spec,
+    ) -> Server {
         Server {
             kind: crate::core::mcpserver::KIND,
             namespace,
             name,
-            references: crate::core::mcpserver::references(object),
-            plaintext: crate::core::plaintext::scan_mcpserver(object),
-            service_account: object["spec"]["deployment"]["serviceAccountName"]
-                .as_str()
-                .filter(|s| !s.is_empty())
+            references: crate::core::mcpserver::spec_references(spec),
+            plaintext: crate::core::plaintext::scan_mcpserver(spec),
+            service_account: crate::core::mcpserver::str_of(&spec.deployment.service_account_name)
                 .map(str::to_string),
         }
     }
@@ -298,20 +319,42 @@ impl Server {
     /// Reads a kagent RemoteMCPServer from its JSON form (tests; see `from_json`).
     #[cfg(test)]
     pub fn from_remote_json(value: &serde_json::Value) -> Server {
-        Server::remote(meta_str(value, "namespace"), meta_str(value, "name"), value)
+        let spec = crate::core::remote::Spec::of_object(value);
+        Server::remote(meta_str(value, "namespace"), meta_str(value, "name"), &spec)
     }
 
-    /// A kagent RemoteMCPServer at `namespace/name`, from an object of which only `spec` is
-    /// read.
-    pub fn remote(namespace: String, name: String, object: &serde_json::Value) -> Server {
+    /// A kagent RemoteMCPServer at `namespace/name`, from the view of its spec.
+    pub fn remote(namespace: String, name: String, spec: &crate::core::remote::Spec) -> Server {
         Server {
             kind: crate::core::remote::KIND,
             namespace,
             name,
-            references: crate::core::remote::references(object),
-            plaintext: crate::core::remote::plaintext(object),
+            references: crate::core::remote::references(spec),
+            plaintext: crate::core::remote::plaintext(spec),
             service_account: None,
         }
+    }
+
+    /// An MCPServer from one item of a list, as the API server sent it: its name, namespace
+    /// and the view of its spec are read; the rest (managedFields, annotations, status) is
+    /// skipped without being built. An error gives a line, a column and what was expected.
+    pub fn listed_mcpserver(item: &[u8]) -> serde_json::Result<Server> {
+        let l: Listed<crate::core::mcpserver::Spec> = serde_json::from_slice(item)?;
+        Ok(Server::mcpserver(
+            l.metadata.namespace,
+            l.metadata.name,
+            &l.spec,
+        ))
+    }
+
+    /// A RemoteMCPServer from one item of a list (see `listed_mcpserver`).
+    pub fn listed_remote(item: &[u8]) -> serde_json::Result<Server> {
+        let l: Listed<crate::core::remote::Spec> = serde_json::from_slice(item)?;
+        Ok(Server::remote(
+            l.metadata.namespace,
+            l.metadata.name,
+            &l.spec,
+        ))
     }
 
     /// Adds the `imagePullSecrets` of the server's ServiceAccount, read from the cluster.

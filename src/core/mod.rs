@@ -10,6 +10,7 @@ pub mod diagnosis;
 pub mod envfile;
 pub mod envfile_write;
 pub mod findings;
+pub mod lenient;
 pub mod mcpserver;
 pub mod names;
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! - only the key's name says so (`*_API_KEY`, `*_TOKEN`, `*PASSWORD*`, `*SECRET*`, ...) and the
 //!   value is not trivial (not empty, short, a placeholder, a `$(VAR)` reference or a path):
 //!   `Strength::Name`.
-use serde_json::Value;
+use crate::core::lenient::Text;
+use crate::core::mcpserver::{Container, Spec};
 
 /// How sure the detector is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,44 +233,42 @@ fn scan_args(field: &str, args: &[&str], out: &mut Vec<Plain>) {
     }
 }
 
-/// The strings of a JSON array (other items skipped).
-fn strings(v: &Value) -> Vec<&str> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
+/// The strings of a list (other items skipped).
+fn strings<'t>(list: &'t [Text]) -> Vec<&'t str> {
+    list.iter().filter_map(|t| t.as_deref()).collect()
 }
 
 /// A container's `env[].value`, `command` and `args` (a sidecar).
-fn scan_container(c: &Value, base: &str, out: &mut Vec<Plain>) {
-    for (i, e) in c["env"].as_array().into_iter().flatten().enumerate() {
-        if let (Some(name), Some(value)) = (e["name"].as_str(), e["value"].as_str()) {
+fn scan_container(c: &Container, base: &str, out: &mut Vec<Plain>) {
+    for (i, e) in c.env.iter().enumerate() {
+        if let (Some(name), Some(value)) = (e.name.as_deref(), e.value.as_deref()) {
             out.extend(check(&format!("{base}.env[{i}]"), Some(name), value));
         }
     }
-    scan_args(&format!("{base}.command"), &strings(&c["command"]), out);
-    scan_args(&format!("{base}.args"), &strings(&c["args"]), out);
+    scan_args(&format!("{base}.command"), &strings(&c.command), out);
+    scan_args(&format!("{base}.args"), &strings(&c.args), out);
 }
 
 /// Every credential-looking plain value of an MCPServer's spec.
-pub fn scan_mcpserver(server: &Value) -> Vec<Plain> {
+pub fn scan_mcpserver(spec: &Spec) -> Vec<Plain> {
     let mut out = Vec::new();
-    let dep = &server["spec"]["deployment"];
-    if let Some(env) = dep["env"].as_object() {
-        for (k, v) in env {
-            if let Some(v) = v.as_str() {
-                out.extend(check("spec.deployment.env", Some(k), v));
-            }
+    let dep = &spec.deployment;
+    // In key order, as a JSON object is read everywhere else.
+    let mut env: Vec<_> = dep.env.map.iter().collect();
+    env.sort_by(|a, b| a.0.cmp(&b.0));
+    for (k, v) in env {
+        if let Some(v) = v.as_deref() {
+            out.extend(check("spec.deployment.env", Some(k), v));
         }
     }
-    if let Some(cmd) = dep["cmd"].as_str() {
+    if let Some(cmd) = dep.cmd.as_deref() {
         out.extend(check("spec.deployment.cmd", None, cmd));
     }
-    scan_args("spec.deployment.args", &strings(&dep["args"]), &mut out);
-    for (i, sidecar) in dep["sidecars"].as_array().into_iter().flatten().enumerate() {
-        let name = sidecar["name"]
-            .as_str()
+    scan_args("spec.deployment.args", &strings(&dep.args), &mut out);
+    for (i, sidecar) in dep.sidecars.iter().enumerate() {
+        let name = sidecar
+            .name
+            .as_deref()
             .map(|n| format!("({n})"))
             .unwrap_or_default();
         scan_container(
@@ -343,7 +342,7 @@ mod tests {
             "sidecars": [{"name": "proxy", "env": [{"name": "UPSTREAM", "value": "https://u:pw123456@h"}],
                           "command": ["run", "--api-key=abcdefghij12345"]}]
         }}});
-        let hits = scan_mcpserver(&v);
+        let hits = scan_mcpserver(&Spec::of_object(&v));
         let got: Vec<(String, Option<String>, Strength)> = hits
             .iter()
             .map(|p| (p.field.clone(), p.key.clone(), p.strength))

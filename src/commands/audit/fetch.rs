@@ -27,31 +27,6 @@ fn collection(group: &str, version: &str, plural: &str, namespace: Option<&str>)
     }
 }
 
-/// What is decoded of each listed server: where it is, and its spec. The rest (managedFields,
-/// annotations, status) is skipped while the list is read, never built into a JSON value:
-/// that is most of what decoding a list costs.
-#[derive(Deserialize)]
-struct Listed {
-    #[serde(default)]
-    metadata: RawName,
-    #[serde(default)]
-    spec: serde_json::Value,
-}
-
-/// How a listed server is read: `Server::mcpserver` or `Server::remote`.
-type Reader = fn(String, String, &serde_json::Value) -> Server;
-
-/// Reads each listed server with `read`.
-fn reducing(read: Reader) -> impl Fn(Listed) -> Server + Send + Sync + Clone + 'static {
-    move |item| {
-        let spec = serde_json::Value::Object(serde_json::Map::from_iter([(
-            "spec".to_string(),
-            item.spec,
-        )]));
-        read(item.metadata.namespace, item.metadata.name, &spec)
-    }
-}
-
 /// Tells `seen` what each batch of arriving servers needs read, at once (the reads start while
 /// the list still streams in).
 fn announcing(seen: UnboundedSender<Vec<Seen>>) -> impl FnMut(&[Server]) + Send + Clone + 'static {
@@ -91,7 +66,7 @@ pub async fn list_servers(
         &path,
         selector,
         "the MCPServers",
-        reducing(Server::mcpserver),
+        Server::listed_mcpserver,
         announcing(seen),
     )
     .await
@@ -137,7 +112,7 @@ pub async fn list_remote_servers(
             &path,
             selector,
             "the RemoteMCPServers",
-            reducing(Server::remote),
+            Server::listed_remote,
             announcing(seen.clone()),
         )
         .await;

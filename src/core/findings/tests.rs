@@ -661,29 +661,33 @@ fn present_elsewhere_names_the_other_namespaces_where_the_secret_is_now_present(
 }
 
 #[test]
-fn a_server_read_from_its_spec_alone_is_the_server_read_from_the_whole_object() {
-    let spec = json!({"deployment": {
-        "secretRefs": [{"name": "env"}],
-        "env": {"OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwx"},
-        "serviceAccountName": "runner"
-    }});
-    let whole = Server::from_json(&json!({
+fn a_listed_server_read_from_its_bytes_is_the_server_read_from_the_whole_object() {
+    let object = json!({
+        "apiVersion": "kagent.dev/v1alpha1", "kind": "MCPServer",
         "metadata": {"namespace": "a", "name": "web", "managedFields": [{"manager": "x"}]},
-        "spec": spec.clone(),
+        "spec": {"deployment": {
+            "secretRefs": [{"name": "env"}],
+            "env": {"OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwx"},
+            "serviceAccountName": "runner"
+        }},
         "status": {"conditions": []}
-    }));
-    let alone = Server::mcpserver("a".into(), "web".into(), &json!({ "spec": spec }));
-    assert_eq!(format!("{whole:?}"), format!("{alone:?}"));
-    assert_eq!(alone.references.len(), 1);
-    assert_eq!(alone.plaintext.len(), 1);
-    assert_eq!(alone.service_account.as_deref(), Some("runner"));
-    let spec = json!({"url": "https://x", "headersFrom": [
-        {"name": "Authorization", "valueFrom": {"type": "Secret", "name": "tok", "key": "t"}}
-    ]});
-    let whole = Server::from_remote_json(&json!({
-        "metadata": {"namespace": "a", "name": "api"}, "spec": spec.clone()
-    }));
-    let alone = Server::remote("a".into(), "api".into(), &json!({ "spec": spec }));
-    assert_eq!(format!("{whole:?}"), format!("{alone:?}"));
-    assert_eq!(alone.references.len(), 1);
+    });
+    let whole = Server::from_json(&object);
+    let listed = Server::listed_mcpserver(object.to_string().as_bytes()).unwrap();
+    assert_eq!(format!("{whole:?}"), format!("{listed:?}"));
+    assert_eq!(listed.references.len(), 1);
+    assert_eq!(listed.plaintext.len(), 1);
+    assert_eq!(listed.service_account.as_deref(), Some("runner"));
+    let object = json!({
+        "metadata": {"namespace": "a", "name": "api"},
+        "spec": {"url": "https://x", "headersFrom": [
+            {"name": "Authorization", "valueFrom": {"type": "Secret", "name": "tok", "key": "t"}}
+        ]}
+    });
+    let whole = Server::from_remote_json(&object);
+    let listed = Server::listed_remote(object.to_string().as_bytes()).unwrap();
+    assert_eq!(format!("{whole:?}"), format!("{listed:?}"));
+    assert_eq!(listed.references.len(), 1);
+    // Metadata is read strictly: a name that is not a string is an error, never a guess.
+    assert!(Server::listed_mcpserver(br#"{"metadata":{"name":5}}"#).is_err());
 }

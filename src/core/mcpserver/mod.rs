@@ -2,14 +2,19 @@
 //! references.
 //!
 //! The typed model covers the fields this plugin writes (deploy) and reads (status conditions);
-//! unknown fields are kept on read. Secret references are read from the object as JSON, tolerant of
-//! fields the real CRD does not have (the upstream docs' `envFrom` / `env[].valueFrom` forms) so
-//! that `audit` and `troubleshoot` see every form an install may carry.
+//! unknown fields are kept on read. Secret references (the reference model of every command) are
+//! in `secret_refs.rs`.
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+mod secret_refs;
+pub use secret_refs::{
+    Container, Deployment, PodSpec, RefKind, SecretRef, Spec, in_parens, pod_spec_references,
+    references, spec_references, str_of,
+};
 
 pub const GROUP: &str = "kagent.dev";
 pub const VERSION: &str = "v1alpha1";
@@ -213,207 +218,6 @@ where
             .collect(),
         _ => BTreeMap::new(),
     })
-}
-
-/// A reference from a workload to a Secret in its own namespace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SecretRef {
-    /// The Secret's name.
-    pub secret: String,
-    /// The key, for references to one key (`secretKeyRef`, a volume's `items`); `None` for a
-    /// whole-Secret reference.
-    pub key: Option<String>,
-    /// `optional: true`: a missing Secret or key does not stop the pod.
-    pub optional: bool,
-    /// Where the reference stands, e.g. `spec.deployment.secretRefs[0]`,
-    /// `spec.deployment.sidecars[1](proxy).env[0](API_KEY).valueFrom.secretKeyRef`.
-    pub via: String,
-    /// What the reference is for.
-    pub kind: RefKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RefKind {
-    /// All keys become environment variables (`secretRefs`, `envFrom`).
-    EnvFrom,
-    /// One key becomes one environment variable (`env[].valueFrom.secretKeyRef`).
-    EnvKey,
-    /// Mounted as files.
-    Volume,
-    /// Registry credentials.
-    ImagePull,
-    /// The TLS certificate of the HTTP transport.
-    Tls,
-    /// A RemoteMCPServer's HTTP header value (`headersFrom[].valueFrom`).
-    Header,
-    /// A RemoteMCPServer's CA bundle (`tls.caCertSecretRef`).
-    CaCert,
-}
-
-/// Every Secret reference of an MCPServer, read from its JSON form:
-/// `spec.deployment.secretRefs[].name`, `spec.deployment.envFrom[].secretRef`,
-/// `spec.deployment.env[].valueFrom.secretKeyRef`, `spec.deployment.volumes[].secret` and
-/// projected secret sources, `spec.deployment.imagePullSecrets[]`, `spec.httpTransport.tls.secretRef`,
-/// and the same container forms inside `spec.deployment.sidecars[]`.
-pub fn references(server: &Value) -> Vec<SecretRef> {
-    let mut out = Vec::new();
-    let spec = &server["spec"];
-    let dep = &spec["deployment"];
-    let base = "spec.deployment";
-    for (i, r) in array(&dep["secretRefs"]) {
-        if let Some(name) = str_of(&r["name"]) {
-            out.push(whole(
-                name,
-                format!("{base}.secretRefs[{i}]"),
-                RefKind::EnvFrom,
-                false,
-            ));
-        }
-    }
-    container_references(dep, base, &mut out);
-    volume_references(&dep["volumes"], base, &mut out);
-    image_pull_references(&dep["imagePullSecrets"], base, &mut out);
-    for (i, sidecar) in array(&dep["sidecars"]) {
-        let name = str_of(&sidecar["name"])
-            .map(|n| format!("({n})"))
-            .unwrap_or_default();
-        container_references(sidecar, &format!("{base}.sidecars[{i}]{name}"), &mut out);
-    }
-    if let Some(name) = str_of(&spec["httpTransport"]["tls"]["secretRef"]) {
-        out.push(whole(
-            name,
-            "spec.httpTransport.tls.secretRef".into(),
-            RefKind::Tls,
-            false,
-        ));
-    }
-    out
-}
-
-/// Every Secret reference of a pod spec (a Pod's `spec`, or a Deployment's
-/// `spec.template.spec`): containers' and init containers' `env`/`envFrom`, volumes, image pull
-/// secrets. `prefix` is the path of the pod spec, for `via`.
-pub fn pod_spec_references(pod_spec: &Value, prefix: &str) -> Vec<SecretRef> {
-    let mut out = Vec::new();
-    for field in ["initContainers", "containers"] {
-        for (i, c) in array(&pod_spec[field]) {
-            let name = str_of(&c["name"])
-                .map(|n| format!("({n})"))
-                .unwrap_or_default();
-            container_references(c, &format!("{prefix}.{field}[{i}]{name}"), &mut out);
-        }
-    }
-    volume_references(&pod_spec["volumes"], prefix, &mut out);
-    image_pull_references(&pod_spec["imagePullSecrets"], prefix, &mut out);
-    out
-}
-
-/// `env[].valueFrom.secretKeyRef` and `envFrom[].secretRef` of a container-like object.
-fn container_references(c: &Value, base: &str, out: &mut Vec<SecretRef>) {
-    for (i, e) in array(&c["envFrom"]) {
-        if let Some(name) = str_of(&e["secretRef"]["name"]) {
-            let optional = e["secretRef"]["optional"].as_bool().unwrap_or(false);
-            out.push(whole(
-                name,
-                format!("{base}.envFrom[{i}].secretRef"),
-                RefKind::EnvFrom,
-                optional,
-            ));
-        }
-    }
-    for (i, e) in array(&c["env"]) {
-        let r = &e["valueFrom"]["secretKeyRef"];
-        if let (Some(name), Some(key)) = (str_of(&r["name"]), str_of(&r["key"])) {
-            let var = str_of(&e["name"])
-                .map(|n| format!("({n})"))
-                .unwrap_or_default();
-            out.push(SecretRef {
-                secret: name.to_string(),
-                key: Some(key.to_string()),
-                optional: r["optional"].as_bool().unwrap_or(false),
-                via: format!("{base}.env[{i}]{var}.valueFrom.secretKeyRef"),
-                kind: RefKind::EnvKey,
-            });
-        }
-    }
-}
-
-/// `volumes[].secret` (with its `items[].key`) and `volumes[].projected.sources[].secret`.
-fn volume_references(volumes: &Value, base: &str, out: &mut Vec<SecretRef>) {
-    for (i, v) in array(volumes) {
-        let vname = str_of(&v["name"])
-            .map(|n| format!("({n})"))
-            .unwrap_or_default();
-        let s = &v["secret"];
-        if let Some(name) = str_of(&s["secretName"]) {
-            let via = format!("{base}.volumes[{i}]{vname}.secret");
-            secret_source(name, s, via, out);
-        }
-        for (j, src) in array(&v["projected"]["sources"]) {
-            let s = &src["secret"];
-            if let Some(name) = str_of(&s["name"]) {
-                let via = format!("{base}.volumes[{i}]{vname}.projected.sources[{j}].secret");
-                secret_source(name, s, via, out);
-            }
-        }
-    }
-}
-
-/// A mounted Secret: with `items`, each listed key is needed; without, the whole Secret.
-fn secret_source(name: &str, s: &Value, via: String, out: &mut Vec<SecretRef>) {
-    let optional = s["optional"].as_bool().unwrap_or(false);
-    let items: Vec<&str> = array(&s["items"])
-        .filter_map(|(_, it)| str_of(&it["key"]))
-        .collect();
-    if items.is_empty() {
-        out.push(whole(name, via, RefKind::Volume, optional));
-    } else {
-        for key in items {
-            out.push(SecretRef {
-                secret: name.to_string(),
-                key: Some(key.to_string()),
-                optional,
-                via: via.clone(),
-                kind: RefKind::Volume,
-            });
-        }
-    }
-}
-
-/// The `imagePullSecrets` entries of a pod spec at `base`.
-fn image_pull_references(list: &Value, base: &str, out: &mut Vec<SecretRef>) {
-    for (i, r) in array(list) {
-        if let Some(name) = str_of(&r["name"]) {
-            out.push(whole(
-                name,
-                format!("{base}.imagePullSecrets[{i}]"),
-                RefKind::ImagePull,
-                false,
-            ));
-        }
-    }
-}
-
-/// A reference to a whole Secret (no single key).
-fn whole(name: &str, via: String, kind: RefKind, optional: bool) -> SecretRef {
-    SecretRef {
-        secret: name.to_string(),
-        key: None,
-        optional,
-        via,
-        kind,
-    }
-}
-
-/// The items of a JSON array with their index; nothing for anything else.
-fn array(v: &Value) -> impl Iterator<Item = (usize, &Value)> {
-    v.as_array().into_iter().flatten().enumerate()
-}
-
-/// A non-empty JSON string.
-fn str_of(v: &Value) -> Option<&str> {
-    v.as_str().filter(|s| !s.is_empty())
 }
 
 /// The label selector of the pods the controller makes for a server.
