@@ -578,9 +578,10 @@ impl Summary {
 /// Evaluates every reference of every server.
 pub fn evaluate(servers: &[Server], secrets: &Secrets, project: &ProjectContext) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut lookup = Lookup::new(secrets);
     for server in servers {
         for r in &server.references {
-            evaluate_one(server, r, secrets, project, &mut out);
+            evaluate_one(server, r, &mut lookup, project, &mut out);
         }
     }
     out
@@ -596,20 +597,48 @@ pub fn evaluate_owned(
     // One finding per reference, nearly always: sized once, not grown by doubling (which
     // holds the old and the new buffer at once).
     let mut out = Vec::with_capacity(servers.iter().map(|s| s.references.len()).sum());
+    let mut lookup = Lookup::new(secrets);
     for server in servers {
         for r in &server.references {
-            evaluate_one(&server, r, secrets, project, &mut out);
+            evaluate_one(&server, r, &mut lookup, project, &mut out);
         }
     }
     out.shrink_to_fit();
     out
 }
 
+/// `Secrets::get` for servers that come grouped by namespace (sorted): the namespace is looked
+/// up once per run of its servers, not once per reference.
+struct Lookup<'s> {
+    secrets: &'s Secrets,
+    last: Option<(&'s str, &'s BTreeMap<String, SecretState>)>,
+}
+
+impl<'s> Lookup<'s> {
+    fn new(secrets: &'s Secrets) -> Self {
+        Lookup {
+            secrets,
+            last: None,
+        }
+    }
+
+    fn get(&mut self, namespace: &str, name: &str) -> Option<&'s SecretState> {
+        if self.last.is_none_or(|(ns, _)| ns != namespace) {
+            self.last = self
+                .secrets
+                .by_namespace
+                .get_key_value(namespace)
+                .map(|(ns, names)| (ns.as_str(), names));
+        }
+        self.last?.1.get(name)
+    }
+}
+
 /// The finding of one reference of one server.
 fn evaluate_one(
     server: &Server,
     r: &SecretRef,
-    secrets: &Secrets,
+    lookup: &mut Lookup,
     project: &ProjectContext,
     out: &mut Vec<Finding>,
 ) {
@@ -654,7 +683,8 @@ fn evaluate_one(
         )
     });
 
-    match secrets.get(ns, &r.secret) {
+    let secrets = lookup.secrets;
+    match lookup.get(ns, &r.secret) {
         Some(SecretState::Forbidden { check }) => out.push(finding(
             r.key.clone(),
             Status::Forbidden,

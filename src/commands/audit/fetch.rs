@@ -7,7 +7,7 @@ use kube::core::Request;
 use serde::Deserialize;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::reads::Seen;
+use super::reads::{Announcer, Seen};
 use crate::client::{Action, Connection, access, stream};
 use crate::core::findings::{RawSecret, SecretState, Server};
 use crate::core::rbac::{self, NamespaceAccess};
@@ -30,17 +30,13 @@ fn collection(group: &str, version: &str, plural: &str, namespace: Option<&str>)
 /// Tells `seen` what each batch of arriving servers needs read, at once (the reads start while
 /// the list still streams in).
 fn announcing(seen: UnboundedSender<Vec<Seen>>) -> impl FnMut(&[Server]) + Send + Clone + 'static {
+    let mut announcer = Announcer::default();
     move |servers| {
-        let batch = servers
-            .iter()
-            .map(|server| Seen {
-                namespace: server.namespace.clone(),
-                secrets: server.references.iter().map(|r| r.secret.clone()).collect(),
-                service_account: server.service_account.clone(),
-            })
-            .collect();
+        let batch = announcer.batch(servers);
         // The receiver stops only when the audit failed: nothing left to tell.
-        let _ = seen.send(batch);
+        if !batch.is_empty() {
+            let _ = seen.send(batch);
+        }
     }
 }
 

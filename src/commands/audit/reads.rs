@@ -6,7 +6,7 @@
 //! access questions are first asked once for every namespace (a right granted cluster-wide
 //! needs no question per namespace). At most
 //! [`CONCURRENCY`] requests in flight; each Secret, namespace list and question asked once.
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -15,17 +15,73 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::CONCURRENCY;
 use super::fetch;
 use crate::client::{Connection, access};
-use crate::core::findings::{ProjectContext, SecretInfo, SecretState, Secrets};
+use crate::core::findings::{ProjectContext, SecretInfo, SecretState, Secrets, Server};
 use crate::core::rbac::Question;
 use crate::error::Result;
 use crate::render::progress::Progress;
 
-/// What a server needs read, sent by the list's parser as servers arrive (a batch at a time).
-#[derive(Debug, Clone)]
+/// What servers of a namespace need read, sent by the list's parser as servers arrive (a batch
+/// at a time; see [`Announcer`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Seen {
     pub namespace: String,
+    /// The Secret names they reference, each once.
     pub secrets: Vec<String>,
-    pub service_account: Option<String>,
+    /// Their `serviceAccountName`s, each once.
+    pub service_accounts: Vec<String>,
+}
+
+/// What the decoders of the list tell the reads task, each (namespace, name) once: a list of
+/// 20,000 servers that reference the same few Secrets per namespace is then a few hundred names
+/// to look up, not 60,000. Each decoder thread has its own (a name may be told twice, once by
+/// each: asking for it again is a no-op of the plan).
+#[derive(Debug, Clone, Default)]
+pub struct Announcer {
+    /// By namespace, the Secret names and the service accounts already told.
+    told: HashMap<String, (HashSet<String>, HashSet<String>)>,
+}
+
+impl Announcer {
+    /// What a batch of arriving servers needs read that was not told before: one entry per
+    /// namespace, in the order the namespaces first appear.
+    pub fn batch(&mut self, servers: &[Server]) -> Vec<Seen> {
+        let mut out: Vec<Seen> = Vec::new();
+        for server in servers {
+            let ns = server.namespace.as_str();
+            let (secrets, accounts) = match self.told.get_mut(ns) {
+                Some(told) => told,
+                None => self.told.entry(ns.to_string()).or_default(),
+            };
+            let entry = |out: &mut Vec<Seen>| -> usize {
+                match out.iter().rposition(|s| s.namespace == ns) {
+                    Some(i) => i,
+                    None => {
+                        out.push(Seen {
+                            namespace: ns.to_string(),
+                            secrets: Vec::new(),
+                            service_accounts: Vec::new(),
+                        });
+                        out.len() - 1
+                    }
+                }
+            };
+            for r in &server.references {
+                if !secrets.contains(&r.secret) {
+                    secrets.insert(r.secret.clone());
+                    let i = entry(&mut out);
+                    out[i].secrets.push(r.secret.clone());
+                }
+            }
+            if let Some(sa) = &server.service_account
+                && !accounts.contains(sa)
+            {
+                accounts.insert(sa.clone());
+                let i = entry(&mut out);
+                out[i].service_accounts.push(sa.clone());
+            }
+        }
+        out
+    }
 }
 
 /// Everything read after the servers.
@@ -256,8 +312,8 @@ impl Plan {
         for name in &s.secrets {
             self.want(&s.namespace, name, true);
         }
-        if let Some(sa) = s.service_account {
-            let key = (s.namespace, sa);
+        for sa in s.service_accounts {
+            let key = (s.namespace.clone(), sa);
             if self.accounts.insert(key.clone()) {
                 self.queue.push_back(Task::Account(key.0, key.1));
             }
@@ -422,13 +478,57 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn seen(ns: &str, secrets: &[&str], sa: Option<&str>) -> Seen {
         Seen {
             namespace: ns.into(),
             secrets: secrets.iter().map(|s| s.to_string()).collect(),
-            service_account: sa.map(str::to_string),
+            service_accounts: sa.into_iter().map(str::to_string).collect(),
         }
+    }
+
+    /// The decoders tell each namespace's Secret names and service accounts once: per batch one
+    /// entry per namespace, and nothing that an earlier batch told.
+    #[test]
+    fn each_name_is_announced_once_by_namespace() {
+        let server = |ns: &str, refs: &[&str], sa: Option<&str>| {
+            let refs: Vec<_> = refs.iter().map(|r| json!({"name": r})).collect();
+            Server::from_json(&json!({
+                "metadata": {"namespace": ns, "name": "s"},
+                "spec": {"deployment": {"secretRefs": refs, "serviceAccountName": sa}}
+            }))
+        };
+        let seen = |ns: &str, secrets: &[&str], sas: &[&str]| Seen {
+            namespace: ns.into(),
+            secrets: secrets.iter().map(|s| s.to_string()).collect(),
+            service_accounts: sas.iter().map(|s| s.to_string()).collect(),
+        };
+        let mut announcer = Announcer::default();
+        let first = [
+            server("a", &["env", "pull"], Some("runner")),
+            server("b", &["env"], None),
+            server("a", &["env", "env", "x"], Some("runner")),
+            server("a", &[], Some("other")),
+        ];
+        assert_eq!(
+            announcer.batch(&first),
+            [
+                seen("a", &["env", "pull", "x"], &["runner", "other"]),
+                seen("b", &["env"], &[]),
+            ]
+        );
+        let second = [
+            server("b", &["env", "new"], Some("runner")),
+            server("a", &["pull"], Some("runner")),
+            server("c", &["env"], None),
+        ];
+        assert_eq!(
+            announcer.batch(&second),
+            [seen("b", &["new"], &["runner"]), seen("c", &["env"], &[])]
+        );
+        assert!(announcer.batch(&first).is_empty());
+        assert!(announcer.batch(&[]).is_empty());
     }
 
     fn drain(plan: &mut Plan) -> Vec<Task> {
@@ -539,7 +639,7 @@ mod refused {
         plan.seen(Seen {
             namespace: "a".into(),
             secrets: vec!["env".into()],
-            service_account: None,
+            service_accounts: Vec::new(),
         });
         plan.queue.clear();
         plan.done(Done::AllNames(Ok(None))).unwrap();
@@ -550,7 +650,7 @@ mod refused {
         plan.seen(Seen {
             namespace: "b".into(),
             secrets: vec!["env".into()],
-            service_account: None,
+            service_accounts: Vec::new(),
         });
         assert_eq!(plan.queue.front(), Some(&Task::Names("b".into())));
     }
