@@ -537,18 +537,15 @@ impl Summary {
         }
     }
 
-    /// Counts the severities of the findings into a summary made from the servers alone
-    /// (`Summary::of(servers, &[], &[])`), so that the servers can be dropped before the
-    /// findings are made.
-    pub fn count(&mut self, findings: &[Finding], issues: &[Issue]) {
-        let count = |sev| {
-            findings.iter().filter(|f| f.severity == sev).count()
-                + issues.iter().filter(|f| f.severity == sev).count()
-        };
-        self.findings = issues.len();
-        self.ok = count(Severity::Ok);
-        self.warnings = count(Severity::Warning);
-        self.errors = count(Severity::Error);
+    /// Counts one more finding or issue of this severity (a summary made from the servers
+    /// alone, `Summary::of(servers, &[], &issues)`, then counts each reference's finding as it
+    /// is made, so that the servers can be dropped before the findings are made).
+    pub fn count(&mut self, severity: Severity) {
+        match severity {
+            Severity::Ok => self.ok += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Error => self.errors += 1,
+        }
     }
 
     /// The sum of two summaries (the clusters of a fleet).
@@ -561,6 +558,16 @@ impl Summary {
         self.ok += o.ok;
         self.warnings += o.warnings;
         self.errors += o.errors;
+    }
+
+    /// How many findings and issues are at or above `threshold` (`--fail-on`; `None`: never),
+    /// as [`failing`] counts them, from the counts alone.
+    pub fn failing(&self, threshold: Option<Severity>) -> usize {
+        match threshold {
+            None => 0,
+            Some(Severity::Error) => self.errors,
+            Some(_) => self.warnings + self.errors,
+        }
     }
 
     /// The highest severity found.
@@ -594,17 +601,30 @@ pub fn evaluate_owned(
     secrets: &Secrets,
     project: &ProjectContext,
 ) -> Vec<Finding> {
-    // One finding per reference, nearly always: sized once, not grown by doubling (which
-    // holds the old and the new buffer at once).
+    // One finding per reference: sized once, not grown by doubling (which holds the old and the
+    // new buffer at once).
     let mut out = Vec::with_capacity(servers.iter().map(|s| s.references.len()).sum());
+    evaluate_each(servers, secrets, project, |f| out.push(f));
+    out
+}
+
+/// Evaluates every reference of every server in order, handing each finding to `each` as it is
+/// made (audit's JSON is written while its references are evaluated), and freeing each server
+/// once its findings are made.
+pub fn evaluate_each(
+    servers: Vec<Server>,
+    secrets: &Secrets,
+    project: &ProjectContext,
+    mut each: impl FnMut(Finding),
+) {
     let mut lookup = Lookup::new(secrets);
+    let mut one = Vec::with_capacity(1);
     for server in servers {
         for r in &server.references {
-            evaluate_one(&server, r, &mut lookup, project, &mut out);
+            evaluate_one(&server, r, &mut lookup, project, &mut one);
+            one.drain(..).for_each(&mut each);
         }
     }
-    out.shrink_to_fit();
-    out
 }
 
 /// `Secrets::get` for servers that come grouped by namespace (sorted): the namespace is looked

@@ -1,6 +1,7 @@
 //! `audit`'s output: the JSON/YAML document and the table (references, summary, who can read the
 //! Secrets, what to do about each problem).
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
@@ -42,6 +43,62 @@ pub struct AuditResult {
     pub all_namespaces: bool,
 }
 
+/// The JSON/YAML document of one cluster whose references are made while it is written: `rest`
+/// holds everything else (its `references` empty, its summary without them), and each chunk of
+/// findings from `references` is written as it arrives and counted into the summary, which
+/// comes after them. The same document as [`AuditResult`]'s, byte for byte (tested).
+pub struct Streamed<'a, I> {
+    rest: &'a AuditResult,
+    references: RefCell<I>,
+    summary: RefCell<Summary>,
+}
+
+impl<'a, C: AsRef<[Finding]>, I: Iterator<Item = C>> Streamed<'a, I> {
+    pub fn new(rest: &'a AuditResult, references: I) -> Self {
+        Streamed {
+            rest,
+            references: RefCell::new(references),
+            summary: RefCell::new(rest.summary.clone()),
+        }
+    }
+
+    /// The summary with the references written so far (all of them once written).
+    pub fn summary(&self) -> Summary {
+        self.summary.borrow().clone()
+    }
+}
+
+impl<C: AsRef<[Finding]>, I: Iterator<Item = C>> Serialize for Streamed<'_, I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // AuditResult's fields, in its order.
+        let mut doc = serializer.serialize_struct("AuditResult", 4)?;
+        doc.serialize_field("references", &Chunks(self))?;
+        doc.serialize_field("findings", &self.rest.findings)?;
+        doc.serialize_field("access", &self.rest.access)?;
+        doc.serialize_field("summary", &*self.summary.borrow())?;
+        doc.end()
+    }
+}
+
+/// The references of a [`Streamed`] document: a sequence of unknown length.
+struct Chunks<'s, 'a, I>(&'s Streamed<'a, I>);
+
+impl<C: AsRef<[Finding]>, I: Iterator<Item = C>> Serialize for Chunks<'_, '_, I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut references = self.0.references.borrow_mut();
+        for chunk in references.by_ref() {
+            for f in chunk.as_ref() {
+                seq.serialize_element(f)?;
+                self.0.summary.borrow_mut().count(f.severity);
+            }
+        }
+        seq.end()
+    }
+}
+
 /// A server, for its table row when it references no Secret.
 #[derive(Debug, Clone)]
 pub struct ServerRow {
@@ -75,13 +132,7 @@ pub fn no_servers(scope: Option<&str>, selector: Option<&str>) -> String {
 }
 
 /// Why the exit code is 1, on stderr: how many findings are at or above `--fail-on`.
-pub fn exit_reason(
-    result: &AuditResult,
-    fail_on: &str,
-    failing: usize,
-    access_only: bool,
-) -> String {
-    let s = &result.summary;
+pub fn exit_reason(s: &Summary, fail_on: &str, failing: usize, access_only: bool) -> String {
     let counts = if fail_on == "warning" {
         format!(
             "{}, {}",
@@ -769,4 +820,74 @@ pub fn summary_line(s: &Summary) -> String {
         plural(s.warnings, "warning", "warnings"),
         s.ok
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::findings::{self, ProjectContext, Secrets, Server, issues};
+    use serde_json::json;
+
+    /// A cluster's audit, whole, and the same without its references (as streamed).
+    fn audited(servers: usize) -> (AuditResult, AuditResult) {
+        let servers: Vec<Server> = (0..servers)
+            .map(|i| {
+                Server::from_json(&json!({
+                    "metadata": {"namespace": "a", "name": format!("s{i}")},
+                    "spec": {"deployment": {
+                        "secretRefs": [{"name": "env"}],
+                        "env": {"API_TOKEN": "sk-proj-abcdefghijklmnopqrstuvwx"},
+                        "volumes": [{"name": "v", "secret": {"secretName": "files", "optional": true}}]
+                    }}
+                }))
+            })
+            .collect();
+        let found = issues::plaintext(&servers);
+        let summary = Summary::of(&servers, &[], &found);
+        let references =
+            findings::evaluate(&servers, &Secrets::default(), &ProjectContext::default());
+        let rest = AuditResult {
+            findings: found.clone(),
+            summary: summary.clone(),
+            ..AuditResult::default()
+        };
+        let whole = AuditResult {
+            summary: Summary::of(&servers, &references, &found),
+            references,
+            findings: found,
+            ..AuditResult::default()
+        };
+        (whole, rest)
+    }
+
+    fn yaml(doc: &impl Serialize) -> Vec<u8> {
+        let mut out = Vec::new();
+        serde_saphyr::to_io_writer(&mut out, doc).unwrap();
+        out
+    }
+
+    /// The streamed document is the whole one, byte for byte, in JSON and YAML, however the
+    /// references come in chunks (none at all included), and its summary counts them.
+    #[test]
+    fn a_streamed_document_is_the_whole_document() {
+        for servers in [0, 1, 7] {
+            let (whole, rest) = audited(servers);
+            assert_eq!(whole.references.len(), 2 * servers);
+            for size in [1, 3, 100] {
+                let chunks = || whole.references.chunks(size);
+                let doc = Streamed::new(&rest, chunks());
+                let json = serde_json::to_vec_pretty(&doc).unwrap();
+                assert_eq!(json, serde_json::to_vec_pretty(&whole).unwrap());
+                assert_eq!(doc.summary(), whole.summary);
+                let doc = Streamed::new(&rest, chunks());
+                assert_eq!(
+                    yaml(&doc),
+                    yaml(&whole),
+                    "{servers} servers, chunks of {size}"
+                );
+            }
+        }
+        let (whole, _) = audited(2);
+        assert!(whole.summary.errors > 0 && whole.summary.ok > 0);
+    }
 }

@@ -505,10 +505,31 @@ fn the_summary_counts_servers_references_secrets_and_each_severity() {
             errors: 2,
         }
     );
-    // Counted later, from a summary of the servers alone: the same counts.
-    let mut later = Summary::of(&servers, &[], &[]);
-    later.count(&findings, &issues);
+    // Counted later, from a summary of the servers and issues alone, a finding at a time as
+    // the references are evaluated: the same counts and the same findings.
+    let mut later = Summary::of(&servers, &[], &issues);
+    let mut each = Vec::new();
+    evaluate_each(servers.clone(), &secrets, &ProjectContext::default(), |f| {
+        later.count(f.severity);
+        each.push(f);
+    });
     assert_eq!(later, sum);
+    assert_eq!(each, findings);
+    // --fail-on from the counts: what `failing` counts of the findings and issues.
+    for threshold in [
+        None,
+        Some(Severity::Ok),
+        Some(Severity::Warning),
+        Some(Severity::Error),
+    ] {
+        let severities = findings.iter().map(|f| f.severity);
+        let all = severities.chain(issues.iter().map(|i| i.severity));
+        assert_eq!(
+            sum.failing(threshold),
+            failing(all, threshold),
+            "{threshold:?}"
+        );
+    }
     // Evaluating while freeing the servers gives the same findings.
     assert_eq!(
         evaluate_owned(servers.clone(), &secrets, &ProjectContext::default()),
