@@ -70,8 +70,8 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
     }
 }
 
-/// A JSON object's entries in order, each value read leniently (a string map whose values may
-/// be of other types).
+/// A JSON object's entries, each value read leniently (a string map whose values may be of other
+/// types); in key order, and the last of a duplicated key wins, as in a `serde_json` object.
 #[derive(Debug, Default, PartialEq)]
 pub struct Pairs<'a, T>(pub Vec<(Cow<'a, str>, T)>);
 
@@ -82,6 +82,10 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for Pairs<'de, T> {
             let Item(value) = map.next_value::<Item<T>>()?;
             out.push((key, value));
         }
+        // Last first, so that the stable sort keeps it first among its equals.
+        out.reverse();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.dedup_by(|later, first| later.0 == first.0);
         Ok(Pairs(out))
     }
 }
@@ -210,6 +214,18 @@ mod tests {
             p.env.0,
             [("K".into(), Some("v".into())), ("N".into(), None)]
         );
+        // In key order, the last of a duplicated key winning, as in a JSON value.
+        let p: Probe = read(&mut serde_json::Deserializer::from_str(
+            r#"{"env":{"Z":"1","A":"2","Z":"3","M":4}}"#,
+        ))
+        .unwrap();
+        let env: Vec<_> = p
+            .env
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_deref()))
+            .collect();
+        assert_eq!(env, [("A", Some("2")), ("M", None), ("Z", Some("3"))]);
         for odd in [
             r#"{"name":1,"optional":"true","items":{"name":"b"},"env":["K"]}"#,
             r#"{"name":{"a":[]},"optional":null,"items":"x","env":"K=v"}"#,

@@ -141,6 +141,15 @@ proptest! {
         let _ = mcpserver::references(&value);
         let _ = mcpserver::pod_spec_references(&value, "spec");
         let _ = findings::Server::from_json(&value);
+        // Audit reads each listed item from its bytes: any spec under a well-formed name reads
+        // (a field of an odd type is absent, never an error), and no text panics.
+        let item = json!({"metadata": {"name": "n", "namespace": "ns"}, "spec": value.clone()});
+        let bytes = item.to_string().into_bytes();
+        prop_assert!(findings::Server::listed_mcpserver(&bytes).is_ok());
+        prop_assert!(findings::Server::listed_remote(&bytes).is_ok());
+        let text = value.to_string();
+        let _ = findings::Server::listed_mcpserver(text.as_bytes());
+        let _ = findings::Server::listed_mcpserver(&bytes[..bytes.len() / 2]);
         let refs = mcpserver::references(&server_with(value.clone()));
         let _ = mcpserver::needs_restart(&refs, "weather-secrets");
         let _ = serde_json::from_value::<mcpserver::MCPServer>(value);

@@ -253,10 +253,8 @@ fn scan_container(c: &Container, base: &str, out: &mut Vec<Plain>) {
 pub fn scan_mcpserver(spec: &Spec) -> Vec<Plain> {
     let mut out = Vec::new();
     let dep = &spec.deployment;
-    // In key order, as a JSON object is read everywhere else.
-    let mut env: Vec<_> = dep.env.map.iter().collect();
-    env.sort_by(|a, b| a.0.cmp(&b.0));
-    for (k, v) in env {
+    // In key order (see `lenient::Pairs`).
+    for (k, v) in &dep.env.map {
         if let Some(v) = v.as_deref() {
             out.extend(check("spec.deployment.env", Some(k), v));
         }
