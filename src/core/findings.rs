@@ -588,7 +588,7 @@ pub fn evaluate(servers: &[Server], secrets: &Secrets, project: &ProjectContext)
     let mut lookup = Lookup::new(secrets);
     for server in servers {
         for r in &server.references {
-            evaluate_one(server, r, &mut lookup, project, &mut out);
+            evaluate_one(server, r, &mut lookup, project, &mut |f| out.push(f));
         }
     }
     out
@@ -601,7 +601,8 @@ pub fn evaluate_owned(
     secrets: &Secrets,
     project: &ProjectContext,
 ) -> Vec<Finding> {
-    // One finding per reference: sized once, not grown by doubling (which holds the old and the
+    // One finding per reference, nearly always (a TLS Secret or kmcp.yaml's required keys can
+    // give one per missing key): sized once, not grown by doubling (which holds the old and the
     // new buffer at once).
     let mut out = Vec::with_capacity(servers.iter().map(|s| s.references.len()).sum());
     evaluate_each(servers, secrets, project, |f| out.push(f));
@@ -618,11 +619,9 @@ pub fn evaluate_each(
     mut each: impl FnMut(Finding),
 ) {
     let mut lookup = Lookup::new(secrets);
-    let mut one = Vec::with_capacity(1);
     for server in servers {
         for r in &server.references {
-            evaluate_one(&server, r, &mut lookup, project, &mut one);
-            one.drain(..).for_each(&mut each);
+            evaluate_one(&server, r, &mut lookup, project, &mut each);
         }
     }
 }
@@ -654,13 +653,14 @@ impl<'s> Lookup<'s> {
     }
 }
 
-/// The finding of one reference of one server.
+/// The finding of one reference of one server (one per missing key where keys are required),
+/// handed to `out`.
 fn evaluate_one(
     server: &Server,
     r: &SecretRef,
     lookup: &mut Lookup,
     project: &ProjectContext,
-    out: &mut Vec<Finding>,
+    out: &mut impl FnMut(Finding),
 ) {
     let ns = server.namespace.as_str();
     let finding =
@@ -705,7 +705,7 @@ fn evaluate_one(
 
     let secrets = lookup.secrets;
     match lookup.get(ns, &r.secret) {
-        Some(SecretState::Forbidden { check }) => out.push(finding(
+        Some(SecretState::Forbidden { check }) => out(finding(
             r.key.clone(),
             Status::Forbidden,
             Severity::Warning,
@@ -717,7 +717,7 @@ fn evaluate_one(
         None | Some(SecretState::Absent) => {
             let elsewhere = secrets.present_elsewhere(ns, &r.secret);
             if !elsewhere.is_empty() {
-                out.push(finding(
+                out(finding(
                     r.key.clone(),
                     Status::NamespaceMismatch,
                     Severity::Error,
@@ -729,14 +729,14 @@ fn evaluate_one(
                     ),
                 ));
             } else if let Some(message) = project_mismatch {
-                out.push(finding(
+                out(finding(
                     r.key.clone(),
                     Status::NamespaceMismatch,
                     Severity::Error,
                     message,
                 ));
             } else if r.optional {
-                out.push(finding(
+                out(finding(
                     r.key.clone(),
                     Status::Ok,
                     Severity::Ok,
@@ -746,7 +746,7 @@ fn evaluate_one(
                     ),
                 ));
             } else {
-                out.push(finding(
+                out(finding(
                     r.key.clone(),
                     Status::MissingSecret,
                     Severity::Error,
@@ -766,7 +766,7 @@ fn evaluate_one(
                 f
             };
             if let Some(message) = project_mismatch {
-                out.push(wide(finding(
+                out(wide(finding(
                     r.key.clone(),
                     Status::NamespaceMismatch,
                     Severity::Error,
@@ -799,7 +799,7 @@ fn evaluate_one(
                         ),
                     )
                 };
-                out.push(wide(f));
+                out(wide(f));
                 return;
             }
             if r.kind == RefKind::ImagePull
@@ -808,7 +808,7 @@ fn evaluate_one(
                     Some(DOCKER_CONFIG_JSON | DOCKER_CFG)
                 )
             {
-                out.push(wide(finding(
+                out(wide(finding(
                     None,
                     Status::WrongType,
                     Severity::Error,
@@ -827,7 +827,7 @@ fn evaluate_one(
                     .filter(|k| !info.keys.contains(*k))
                     .collect();
                 for key in &missing {
-                    out.push(wide(finding(
+                    out(wide(finding(
                         Some(key.to_string()),
                         Status::MissingKey,
                         Severity::Error,
@@ -852,7 +852,7 @@ fn evaluate_one(
                 if !missing.is_empty() {
                     let example = project.example_path.as_deref().unwrap_or(".env.example");
                     for key in missing {
-                        out.push(wide(finding(
+                        out(wide(finding(
                             Some(key.clone()),
                             Status::MissingKey,
                             Severity::Error,
@@ -883,7 +883,7 @@ fn evaluate_one(
                     ),
                 ),
             };
-            out.push(wide(f));
+            out(wide(f));
         }
     }
 }
