@@ -560,14 +560,18 @@ impl Summary {
         self.errors += o.errors;
     }
 
-    /// How many findings and issues are at or above `threshold` (`--fail-on`; `None`: never),
-    /// as [`failing`] counts them, from the counts alone.
+    /// How many findings and issues make the run fail under `threshold` (`--fail-on`; see
+    /// [`fails`]), from the counts alone.
     pub fn failing(&self, threshold: Option<Severity>) -> usize {
-        match threshold {
-            None => 0,
-            Some(Severity::Error) => self.errors,
-            Some(_) => self.warnings + self.errors,
-        }
+        [
+            (Severity::Ok, self.ok),
+            (Severity::Warning, self.warnings),
+            (Severity::Error, self.errors),
+        ]
+        .into_iter()
+        .filter(|(severity, _)| fails(*severity, threshold))
+        .map(|(_, count)| count)
+        .sum()
     }
 
     /// The highest severity found.
@@ -917,17 +921,10 @@ pub fn quote_list(items: &[&str]) -> String {
     out
 }
 
-/// Whether the findings make the run fail under `--fail-on` (`None` = never).
-pub fn fails(findings: &[Finding], threshold: Option<Severity>) -> bool {
-    failing(findings.iter().map(|f| f.severity), threshold) > 0
-}
-
-/// How many of these severities are at or above `--fail-on` (`None` = never: 0).
-pub fn failing(severities: impl Iterator<Item = Severity>, threshold: Option<Severity>) -> usize {
-    match threshold {
-        None => 0,
-        Some(t) => severities.filter(|s| *s >= t && *s != Severity::Ok).count(),
-    }
+/// Whether a finding or issue of this severity makes the run fail under `--fail-on` (`None` =
+/// never): at or above the threshold, and never `ok`.
+pub fn fails(severity: Severity, threshold: Option<Severity>) -> bool {
+    threshold.is_some_and(|t| severity >= t && severity != Severity::Ok)
 }
 
 #[cfg(test)]
