@@ -315,13 +315,19 @@ impl<'a> Evaluated<'a> {
         }
     }
 
-    /// See [`who_can_read_secrets`].
+    /// The subjects that can get/list/watch Secrets in `namespace`: through ClusterRoleBindings
+    /// (to ClusterRoles) and the namespace's RoleBindings (to Roles or ClusterRoles), with `*`
+    /// verbs, resources and API groups, rules restricted to `resourceNames` reported with those
+    /// names, and `system:masters`, which the authorizer always allows, first. One grant per
+    /// subject and resourceNames: several bindings of one subject are merged (verbs joined, the
+    /// bindings listed in `via`).
     pub fn who_can_read_secrets(&self, namespace: &str) -> Vec<Grant> {
         let roles = evaluate_roles(self.rbac, namespace, read_secrets);
         secret_readers(bound(self.rbac, namespace, &self.secret_readers, &roles))
     }
 
-    /// See [`who_can_create_workloads`].
+    /// The subjects that can create or change workloads in `namespace`, and so read any of its
+    /// Secrets, one per subject and binding; `system:masters` first.
     pub fn who_can_create_workloads(&self, namespace: &str) -> Vec<WorkloadGrant> {
         let roles = evaluate_roles(self.rbac, namespace, write_workloads);
         workload_writers(bound(self.rbac, namespace, &self.workload_writers, &roles))
@@ -338,14 +344,9 @@ fn write_workloads(rules: &[PolicyRule]) -> Granted {
     granted(rules, &WORKLOADS, &WORKLOAD_VERBS)
 }
 
-/// The subjects that can get/list/watch Secrets in `namespace`: through ClusterRoleBindings
-/// (to ClusterRoles) and the namespace's RoleBindings (to Roles or ClusterRoles), with `*`
-/// verbs, resources and API groups, rules restricted to `resourceNames` reported with those
-/// names, and `system:masters`, which the authorizer always allows, first. One grant per
-/// subject and resourceNames: several bindings of one subject are merged (verbs joined, the
-/// bindings listed in `via`).
-///
-/// For many namespaces, see [`Evaluated`].
+/// [`Evaluated::who_can_read_secrets`] for one namespace, every ClusterRole evaluated for it:
+/// what the tests hold the evaluation done once to.
+#[cfg(test)]
 pub fn who_can_read_secrets(rbac: &Rbac, namespace: &str) -> Vec<Grant> {
     let cluster = evaluate_cluster_roles(rbac, read_secrets);
     let roles = evaluate_roles(rbac, namespace, read_secrets);
@@ -456,9 +457,8 @@ impl WorkloadGrant {
     }
 }
 
-/// The subjects that can create or change workloads in `namespace`, and so read any of its
-/// Secrets, one per subject and binding; `system:masters` first. For many namespaces, see
-/// [`Evaluated`].
+/// [`Evaluated::who_can_create_workloads`] for one namespace (see `who_can_read_secrets`).
+#[cfg(test)]
 pub fn who_can_create_workloads(rbac: &Rbac, namespace: &str) -> Vec<WorkloadGrant> {
     let cluster = evaluate_cluster_roles(rbac, write_workloads);
     let roles = evaluate_roles(rbac, namespace, write_workloads);
