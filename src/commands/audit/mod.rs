@@ -42,7 +42,7 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
     };
     let fleet = args.all_contexts || contexts.len() > 1;
     let progress = Progress::new();
-    let mut result = if fleet {
+    let (mut result, pending) = if fleet {
         let runs = futures::future::join_all(contexts.iter().map(|ctx| {
             let mut flags = global.clone();
             flags.context = Some(ctx.clone());
@@ -73,15 +73,16 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
                 }
             }
         }
-        all
+        (all, None)
     } else {
         let conn = global.connect().await?;
         let gathered = audit_cluster(&conn, &args, &project, &progress, false).await?;
+        // One cluster's JSON or YAML is evaluated while it is written (`stream_document`).
         if matches!(format, Format::Json | Format::Yaml) {
-            progress.clear();
-            return stream_document(gathered, format, &project, &args);
+            (gathered.result, Some(gathered.pending))
+        } else {
+            (gathered.evaluated(&project), None)
         }
-        gathered.evaluated(&project)
     };
     progress.clear();
     result.show_system = args.show_system;
@@ -89,12 +90,13 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
     for note in &result.notes {
         render::diagnostic(&format!("warning: {note}"));
     }
-    match format {
-        Format::Json => render::write_json(&result)?,
-        Format::Yaml => render::write_stdout(|out| {
-            serde_saphyr::to_io_writer(out, &result).map_err(std::io::Error::other)
-        })?,
-        Format::Sarif => {
+    match (format, pending) {
+        (Format::Json | Format::Yaml, Some(pending)) => {
+            let summary = stream_document(&result, pending, format, &project)?;
+            result.summary = summary;
+        }
+        (Format::Json | Format::Yaml, _) => write_document(format, &result)?,
+        (Format::Sarif, _) => {
             let project_uri = args
                 .project_dir
                 .as_ref()
@@ -127,7 +129,18 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
             render::write_stdout(|out| audit::write_table(out, &result, &opts))?;
         }
     }
-    let outcome = outcome(&result.summary, &args);
+    let failing = result.summary.failing(args.fail_on.threshold());
+    let outcome = if failing > 0 {
+        render::diagnostic(&audit::exit_reason(
+            &result.summary,
+            args.fail_on.name(),
+            failing,
+            args.access,
+        ));
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    };
     // The process ends with this command: its memory goes back at once, while freeing the
     // findings one string at a time would take longer than printing them (tens of
     // milliseconds for 20,000 servers).
@@ -135,19 +148,14 @@ pub async fn run(global: &KubeFlags, args: AuditArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The exit: findings at or above `--fail-on` fail the command, with the reason on stderr.
-fn outcome(summary: &Summary, args: &AuditArgs) -> Outcome {
-    let failing = summary.failing(args.fail_on.threshold());
-    if failing == 0 {
-        return Outcome::Success;
+/// The JSON or YAML document (`-o json`, `-o yaml`) on stdout.
+fn write_document(format: Format, doc: &impl serde::Serialize) -> Result<()> {
+    match format {
+        Format::Yaml => render::write_stdout(|out| {
+            serde_saphyr::to_io_writer(out, doc).map_err(std::io::Error::other)
+        }),
+        _ => render::write_json(doc),
     }
-    render::diagnostic(&audit::exit_reason(
-        summary,
-        args.fail_on.name(),
-        failing,
-        args.access,
-    ));
-    Outcome::Findings
 }
 
 /// Findings per chunk handed from the evaluating thread to the writing one.
@@ -155,23 +163,20 @@ const CHUNK: usize = 1024;
 
 /// One cluster's JSON or YAML document, written while its references are evaluated: a thread
 /// evaluates them a chunk at a time while this one writes each chunk (20,000 servers: about
-/// 40 ms of each, which then overlap). The findings are not freed, as the table's are not (see
-/// `run`): freeing 60,000 of them, on either thread, took longer than the overlap saved.
+/// 40 ms of each, which then overlap). Returns the summary with the references counted. The
+/// findings are not freed, as the table's are not (see `run`): freeing 60,000 of them, on either
+/// thread, took longer than the overlap saved.
 fn stream_document(
-    gathered: Gathered,
+    result: &AuditResult,
+    pending: Pending,
     format: Format,
     project: &ProjectContext,
-    args: &AuditArgs,
-) -> Result<Outcome> {
-    let Gathered {
-        result,
+) -> Result<Summary> {
+    let Pending {
         servers,
         secrets,
         context,
-    } = gathered;
-    for note in &result.notes {
-        render::diagnostic(&format!("warning: {note}"));
-    }
+    } = pending;
     /// A chunk of findings, written and then left to the end of the process.
     struct Kept(std::mem::ManuallyDrop<Vec<findings::Finding>>);
     impl AsRef<[findings::Finding]> for Kept {
@@ -180,7 +185,7 @@ fn stream_document(
         }
     }
     let (chunks, arriving) = std::sync::mpsc::sync_channel::<Kept>(4);
-    let summary = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut chunk = Vec::with_capacity(CHUNK);
             // The writer stops only on an error, which it reports.
@@ -196,18 +201,10 @@ fn stream_document(
             });
             send(chunk);
         });
-        let doc = audit::Streamed::new(&result, arriving.into_iter());
-        match format {
-            Format::Yaml => render::write_stdout(|out| {
-                serde_saphyr::to_io_writer(out, &doc).map_err(std::io::Error::other)
-            })?,
-            _ => render::write_json(&doc)?,
-        }
-        Ok::<_, Error>(doc.summary())
-    })?;
-    let outcome = outcome(&summary, args);
-    std::mem::forget(result);
-    Ok(outcome)
+        let doc = audit::Streamed::new(result, arriving.into_iter());
+        write_document(format, &doc)?;
+        Ok(doc.summary())
+    })
 }
 
 /// One cluster's audit: its MCPServers and RemoteMCPServers, their ServiceAccounts' image pull
@@ -308,9 +305,11 @@ async fn audit_cluster(
     };
     Ok(Gathered {
         result,
-        servers,
-        secrets,
-        context: conn.context.clone(),
+        pending: Pending {
+            servers,
+            secrets,
+            context: conn.context.clone(),
+        },
     })
 }
 
@@ -319,8 +318,14 @@ async fn audit_cluster(
 struct Gathered {
     /// `references` empty, and the summary without their severities.
     result: AuditResult,
+    pending: Pending,
+}
+
+/// What one cluster's references are evaluated from.
+struct Pending {
     servers: Vec<Server>,
     secrets: Secrets,
+    /// The context, for each finding.
     context: Option<String>,
 }
 
@@ -329,9 +334,12 @@ impl Gathered {
     fn evaluated(self, project: &ProjectContext) -> AuditResult {
         let Gathered {
             mut result,
-            servers,
-            secrets,
-            context,
+            pending:
+                Pending {
+                    servers,
+                    secrets,
+                    context,
+                },
         } = self;
         let mut references = findings::evaluate_owned(servers, &secrets, project);
         drop(secrets);
