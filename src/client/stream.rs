@@ -30,11 +30,11 @@ pub const DECODERS: usize = 2;
 /// in the server's order. `reduce` decodes only what the caller needs: a type that names only
 /// those fields, borrowing its strings from the bytes, decodes much faster than a
 /// `serde_json::Value` of the whole object (the others, such as `managedFields`, are skipped
-/// without being built). `each_batch` sees the reduced items as they
-/// arrive, [`BATCH`] at a time and at the end of each page, so that the caller can start work on
-/// them while the list still streams in (one call per batch, not per item: a call that wakes
-/// another task costs about as much as decoding an item). `what` names the list in parse errors
-/// (which never quote the answer).
+/// without being built). `each_batch` sees the reduced items as they arrive, [`BATCH`] at a time
+/// and at the end of each page, so that the caller can start work on them while the list still
+/// streams in (one call per batch, not per item: a call that wakes another task costs about as
+/// much as decoding an item). `what` names the list in parse errors (which never quote the
+/// answer).
 pub async fn list<T, F, B>(
     conn: &Connection,
     action: Action<'_>,

@@ -292,7 +292,8 @@ pub struct Server {
 
 impl Server {
     /// Reads an MCPServer from its JSON form (tolerant of unknown and missing fields). The
-    /// commands read a listed server's spec alone (`mcpserver`); tests build whole objects.
+    /// commands read listed servers from their bytes (`listed_mcpserver`); tests build whole
+    /// objects.
     #[cfg(test)]
     pub fn from_json(value: &serde_json::Value) -> Server {
         let spec = crate::core::mcpserver::Spec::of_object(value);
@@ -300,11 +301,7 @@ impl Server {
     }
 
     /// An MCPServer at `namespace/name`, from the view of its spec.
-    pub fn mcpserver(
-        namespace: String,
-        name: String,
-        spec: &crate::core::mcpserver::Spec,
-    ) -> Server {
+    fn mcpserver(namespace: String, name: String, spec: &crate::core::mcpserver::Spec) -> Server {
         Server {
             kind: crate::core::mcpserver::KIND,
             namespace,
@@ -324,7 +321,7 @@ impl Server {
     }
 
     /// A kagent RemoteMCPServer at `namespace/name`, from the view of its spec.
-    pub fn remote(namespace: String, name: String, spec: &crate::core::remote::Spec) -> Server {
+    fn remote(namespace: String, name: String, spec: &crate::core::remote::Spec) -> Server {
         Server {
             kind: crate::core::remote::KIND,
             namespace,
